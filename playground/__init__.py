@@ -1,0 +1,21 @@
+"""nlp-playground: many NLP tasks, one task registry, one shared LLM backend, small embedded models."""
+
+from .api import BatchItem, Result, list_tasks, run, run_batch, stream
+from .errors import InputError, ModelError, ParamError, PlaygroundError, TemplateError, UnknownTaskError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BatchItem",
+    "InputError",
+    "ModelError",
+    "ParamError",
+    "PlaygroundError",
+    "Result",
+    "TemplateError",
+    "UnknownTaskError",
+    "list_tasks",
+    "run",
+    "run_batch",
+    "stream",
+]

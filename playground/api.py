@@ -1,0 +1,152 @@
+"""The one code path that the UI, the CLI, HTTP routes, batch mode and the tests share."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .backends import POOL, ModelPool
+from .context import TaskContext, make_context
+from .errors import PlaygroundError
+from .models import DEFAULT_EMBEDDER
+from .params import PARAM_NAMES, make_params
+from .registry import TaskSpec, all_tasks, get_task
+
+
+@dataclass
+class Result:
+    """What one task call produced, with the models that ran and how long it took."""
+
+    task: str
+    output: dict[str, Any]
+    model: str
+    engine: str
+    timings: dict[str, Any]
+    models: list[dict[str, str]] = field(default_factory=list)
+    done: bool = True  # False for the partial results of a stream
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+
+def list_tasks() -> list[dict[str, Any]]:
+    """Every task with its title, description, default model and input schema."""
+    return [spec.schema() for spec in all_tasks()]
+
+
+def _prepare(
+    task: str,
+    arguments: Mapping[str, Any],
+    model: str | None,
+    engine: str | None,
+    embedder: str | None,
+    pool: ModelPool,
+) -> tuple[TaskSpec, dict[str, Any], TaskContext]:
+    spec = get_task(task)
+    params = {k: v for k, v in arguments.items() if k in PARAM_NAMES}
+    inputs = spec.validate({k: v for k, v in arguments.items() if k not in PARAM_NAMES})
+    ctx = make_context(
+        model or spec.default_model,
+        embedder or spec.embedder or DEFAULT_EMBEDDER,
+        engine,
+        make_params({**spec.default_params, **params}),
+        pool,
+    )
+    return spec, inputs, ctx
+
+
+def _result(spec: TaskSpec, ctx: TaskContext, output: dict[str, Any], done: bool) -> Result:
+    used = ctx.meter.models or [ctx.llm_ref if spec.uses_llm else ctx.embedder_ref]
+    primary = next((m for m in used if m.engine != "sentence-transformers"), used[0])
+    return Result(
+        task=spec.name,
+        output=output,
+        model=primary.name,
+        engine=primary.engine,
+        timings=ctx.meter.timings(),
+        models=[{"name": m.name, "engine": m.engine} for m in used],
+        done=done,
+    )
+
+
+def stream(
+    task: str,
+    *,
+    model: str | None = None,
+    engine: str | None = None,
+    embedder: str | None = None,
+    pool: ModelPool = POOL,
+    **arguments: Any,
+) -> Iterator[Result]:
+    """Run a task and yield partial results while it streams; the last one has done=True."""
+    spec, inputs, ctx = _prepare(task, arguments, model, engine, embedder, pool)
+    last: dict[str, Any] | None = None
+    for output in spec.run(ctx, inputs):
+        if last is not None:
+            yield _result(spec, ctx, last, done=False)
+        last = output
+    if last is None:
+        raise PlaygroundError(f"task {spec.name!r} produced no output")
+    yield _result(spec, ctx, last, done=True)
+
+
+def run(
+    task: str,
+    *,
+    model: str | None = None,
+    engine: str | None = None,
+    embedder: str | None = None,
+    pool: ModelPool = POOL,
+    **arguments: Any,
+) -> Result:
+    """Run a task on its inputs and generation parameters (keyword arguments) and return the final result."""
+    *_, final = stream(task, model=model, engine=engine, embedder=embedder, pool=pool, **arguments)
+    return final
+
+
+@dataclass
+class BatchItem:
+    """One line of a batch: its id and either a result or the error it raised."""
+
+    id: Any
+    result: Result | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.result is None:
+            return {"id": self.id, "error": self.error}
+        return {"id": self.id, "output": self.result.output, "model": self.result.model, "timings": self.result.timings}
+
+
+def run_batch(
+    task: str,
+    items: Iterable[Mapping[str, Any] | PlaygroundError],
+    *,
+    model: str | None = None,
+    engine: str | None = None,
+    embedder: str | None = None,
+    pool: ModelPool = POOL,
+    **common: Any,
+) -> Iterator[BatchItem]:
+    """Run a task over many inputs; a bad item becomes an error item and the batch goes on.
+
+    Each item holds the task's inputs (and optionally `id` and generation parameters); `common` applies to all.
+    An item may also be a PlaygroundError (a line that could not be read), which is passed through as an error.
+    """
+    for number, item in enumerate(items, 1):
+        if isinstance(item, PlaygroundError):
+            yield BatchItem(id=number, error=str(item))
+            continue
+        fields = dict(item)
+        item_id = fields.pop("id", number)
+        try:
+            result = run(task, model=model, engine=engine, embedder=embedder, pool=pool, **{**common, **fields})
+        except PlaygroundError as exc:
+            yield BatchItem(id=item_id, error=str(exc))
+        else:
+            yield BatchItem(id=item_id, result=result)

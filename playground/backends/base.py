@@ -1,0 +1,85 @@
+"""The one interface every task talks to: generate, stream, score and embed."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, TypedDict
+
+from ..errors import ModelError
+from ..params import GenerationParams
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from ..models import ModelRef
+
+
+class ChatMessage(TypedDict):
+    role: str
+    content: str
+
+
+# A plain string is completed as it is; a list of messages goes through the model's chat template.
+Prompt = str | Sequence[ChatMessage]
+
+
+class Backend(ABC):
+    """A loaded model. Subclasses implement `stream`; the rest is optional per engine."""
+
+    ref: ModelRef
+    context_length: int = 2048
+    supports_chat: bool = False
+
+    @abstractmethod
+    def stream(self, prompt: Prompt, params: GenerationParams) -> Iterator[str]:
+        """Yield the generated text in pieces, stopping at any of params.stop."""
+
+    def generate(self, prompt: Prompt, params: GenerationParams) -> str:
+        """Return the whole generated text."""
+        return "".join(self.stream(prompt, params))
+
+    def score(self, context: str, continuations: Sequence[str]) -> list[float]:
+        """Return the summed log-probability of each continuation after the context."""
+        raise ModelError(f"{self.ref.name} on {self.ref.engine} cannot score continuations")
+
+    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """Return one L2-normalised vector per text."""
+        raise ModelError(f"{self.ref.name} on {self.ref.engine} cannot embed texts")
+
+    def count_tokens(self, text: str) -> int:
+        """Return how many tokens the model's tokenizer makes of text."""
+        return max(1, len(text) // 4)
+
+    def check_prompt(self, n_prompt_tokens: int, params: GenerationParams) -> None:
+        """Raise a clear error when prompt plus answer cannot fit in the context window."""
+        if n_prompt_tokens + params.max_new_tokens > self.context_length:
+            raise ModelError(
+                f"the prompt is {n_prompt_tokens} tokens and max_new_tokens is {params.max_new_tokens}, "
+                f"more than the model's context of {self.context_length} tokens; shorten the text "
+                "or lower max_new_tokens"
+            )
+
+
+def trim_at_stops(pieces: Iterable[str], stops: Sequence[str]) -> Iterator[str]:
+    """Re-yield streamed text, ending before the first stop sequence even when it spans pieces."""
+    if not stops:
+        yield from pieces
+        return
+    hold = max(len(s) for s in stops) - 1
+    buffer = ""
+    for piece in pieces:
+        buffer += piece
+        cut = min((i for i in (buffer.find(s) for s in stops) if i >= 0), default=-1)
+        if cut >= 0:
+            if cut:
+                yield buffer[:cut]
+            return
+        # Keep back a tail that might be the start of a stop sequence split across pieces.
+        safe = len(buffer) - hold
+        if safe > 0:
+            yield buffer[:safe]
+            buffer = buffer[safe:]
+    if buffer:
+        yield buffer

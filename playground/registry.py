@@ -1,0 +1,251 @@
+"""The task registry: each task is a small declared spec, validated when it is registered."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from . import templates
+from .errors import InputError, TemplateError, UnknownTaskError, did_you_mean
+from .models import DEFAULT_EMBEDDER, DEFAULT_LLM
+
+if TYPE_CHECKING:
+    from .context import TaskContext
+
+Inputs = dict[str, Any]
+Output = dict[str, Any]
+InputKind = Literal["text", "texts", "choice", "labels", "count"]
+Display = Literal["text", "label", "edits", "clusters"]
+
+
+@dataclass(frozen=True)
+class Input:
+    """One task input: its type, limits and, for choices, the allowed values."""
+
+    name: str
+    kind: InputKind
+    label: str
+    default: Any = None
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    aliases: Mapping[str, str] = field(default_factory=dict)  # e.g. "french" -> "fr"
+    max_chars: int = 20_000
+    min_items: int = 2
+    max_items: int = 200
+    help: str = ""
+
+    def validate(self, value: Any) -> Any:
+        """Return the cleaned value or raise InputError naming this input."""
+        if self.kind == "text":
+            return _text(self.name, value, self.max_chars)
+        if self.kind == "choice":
+            return self._choice(value)
+        if self.kind == "count":
+            return _count(self.name, value, self.max_items)
+        items = _items(self.name, value, self.max_chars)
+        if self.kind == "labels":
+            items = list(dict.fromkeys(items))  # a label given twice counts once
+        noun = "labels" if self.kind == "labels" else "texts"
+        if len(items) < self.min_items:
+            raise InputError(f"{self.name}: give at least {self.min_items} {noun}, got {len(items)}")
+        if len(items) > self.max_items:
+            raise InputError(f"{self.name}: at most {self.max_items} {noun} are allowed, got {len(items)}")
+        return items
+
+    def _choice(self, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(f"{self.name} is empty; choose one of: {', '.join(self.choices)}")
+        key = value.strip()
+        folded = key.lower()
+        for choice in self.choices:
+            if choice.lower() == folded:
+                return choice
+        if folded in self.aliases:
+            return self.aliases[folded]
+        raise InputError(
+            f"unknown {self.name} {key!r}; choose one of: {', '.join(self.choices)}."
+            f"{did_you_mean(folded, [*self.choices, *self.aliases])}"
+        )
+
+
+def _text(name: str, value: Any, max_chars: int) -> str:
+    if not isinstance(value, str):
+        raise InputError(f"{name} must be a string, not {type(value).__name__}")
+    if not value.strip():
+        raise InputError(f"{name} is empty")
+    if len(value) > max_chars:
+        raise InputError(f"{name} is too long: {len(value)} characters, the limit is {max_chars}")
+    return value.strip()
+
+
+def _items(name: str, value: Any, max_chars: int) -> list[str]:
+    # A single string is one item per line (or per comma when it holds no newline), as typed in a form.
+    if isinstance(value, str):
+        parts = value.splitlines() if "\n" in value else value.split(",")
+    elif isinstance(value, Sequence):
+        parts = list(value)
+    else:
+        raise InputError(f"{name} must be a list of strings, not {type(value).__name__}")
+    items = []
+    for part in parts:
+        if not isinstance(part, str):
+            raise InputError(f"{name} must hold strings, not {type(part).__name__}")
+        if part.strip():
+            items.append(_text(name, part, max_chars))
+    return items
+
+
+def _count(name: str, value: Any, maximum: int) -> int | str:
+    if isinstance(value, str):
+        if value.strip().lower() == "auto":
+            return "auto"
+        try:
+            value = int(value)
+        except ValueError:
+            raise InputError(f"{name} must be a whole number or 'auto', not {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"{name} must be a whole number or 'auto'")
+    if not 1 <= value <= maximum:
+        raise InputError(f"{name} must be between 1 and {maximum}, got {value}")
+    return value
+
+
+Runner = Callable[["TaskContext", Inputs], Iterator[Output]]
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A task: its inputs, the templates it renders, its default model and the function that runs it.
+
+    `run` yields outputs: partial ones while text streams in, the complete one last.
+    """
+
+    name: str
+    title: str
+    description: str
+    inputs: tuple[Input, ...]
+    run: Runner
+    templates: tuple[str, ...] = ()
+    template_extras: frozenset[str] = frozenset()  # variables a runner adds beside the inputs
+    display: Display = "text"
+    default_model: str = DEFAULT_LLM
+    embedder: str | None = None  # set for tasks that embed texts
+    uses_llm: bool = True
+    default_params: Mapping[str, Any] = field(default_factory=dict)
+    streams: bool = False
+    order: int = 100  # position of the task in listings and UI tabs
+    examples: str | None = None  # a JSONL file in assets/examples
+
+    @property
+    def main_input(self) -> Input:
+        """The input the CLI's --text fills: the first text-like one."""
+        return next(i for i in self.inputs if i.kind in ("text", "texts"))
+
+    def validate(self, raw: Mapping[str, Any]) -> Inputs:
+        """Check names and values of the inputs, fill defaults, and return the cleaned inputs."""
+        names = {i.name for i in self.inputs}
+        for key in raw:
+            if key not in names:
+                raise InputError(
+                    f"task {self.name!r} has no input {key!r}; its inputs are {', '.join(sorted(names))}."
+                    f"{did_you_mean(key, names)}"
+                )
+        cleaned: Inputs = {}
+        for spec in self.inputs:
+            value = raw.get(spec.name)
+            if value is None or (isinstance(value, str) and not value.strip() and not spec.required):
+                if spec.required:
+                    raise InputError(f"task {self.name!r} needs the input {spec.name!r} ({spec.label})")
+                cleaned[spec.name] = spec.default
+                continue
+            cleaned[spec.name] = spec.validate(value)
+        return cleaned
+
+    def schema(self) -> dict[str, Any]:
+        """A JSON-serializable description of the task, for `tasks --json` and the UI."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "default_model": self.default_model if self.uses_llm else None,
+            "embedder": self.embedder,
+            "streams": self.streams,
+            "inputs": [
+                {
+                    "name": i.name,
+                    "kind": i.kind,
+                    "label": i.label,
+                    "required": i.required,
+                    "default": i.default,
+                    **({"choices": list(i.choices)} if i.choices else {}),
+                    **({"help": i.help} if i.help else {}),
+                }
+                for i in self.inputs
+            ],
+        }
+
+
+_REGISTRY: dict[str, TaskSpec] = {}
+_LOADED = threading.Lock()
+_loaded = False
+
+
+def register(spec: TaskSpec) -> TaskSpec:
+    """Add a task after checking that it is consistent; raise TemplateError or ValueError if not."""
+    if spec.name in _REGISTRY:
+        raise ValueError(f"task {spec.name!r} is registered twice")
+    if not spec.inputs or not any(i.kind in ("text", "texts") for i in spec.inputs):
+        raise ValueError(f"task {spec.name!r} needs at least one text input")
+    input_names = {i.name for i in spec.inputs}
+    for name in spec.templates:
+        used = templates.variables(name)
+        allowed = input_names | spec.template_extras | ({"shots"} if templates.has_shots(name) else set())
+        unknown = used - allowed
+        if unknown:
+            raise TemplateError(f"template {name!r} uses {sorted(unknown)}, not inputs of task {spec.name!r}")
+    if spec.templates and not input_names & set().union(*(templates.variables(t) for t in spec.templates)):
+        raise TemplateError(f"the templates of task {spec.name!r} use none of its inputs")
+    for i in spec.inputs:
+        if i.kind == "choice" and not i.choices:
+            raise ValueError(f"input {i.name!r} of task {spec.name!r} is a choice with no choices")
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+def _load_builtin() -> None:
+    """Import every module of the `tasks` package and register its SPEC, once."""
+    global _loaded
+    with _LOADED:
+        if _loaded:
+            return
+        import tasks
+
+        for module in pkgutil.iter_modules(tasks.__path__):
+            spec = getattr(importlib.import_module(f"tasks.{module.name}"), "SPEC", None)
+            if isinstance(spec, TaskSpec) and spec.name not in _REGISTRY:
+                register(spec)
+        _loaded = True
+
+
+def get_task(name: str) -> TaskSpec:
+    """Return the task called name, or raise UnknownTaskError with a suggestion."""
+    _load_builtin()
+    key = name.strip().lower().replace("-", "_")
+    if key not in _REGISTRY:
+        raise UnknownTaskError(
+            f"unknown task {name!r}; the tasks are {', '.join(sorted(_REGISTRY))}.{did_you_mean(key, _REGISTRY)}"
+        )
+    return _REGISTRY[key]
+
+
+def all_tasks() -> list[TaskSpec]:
+    """Return every registered task in a stable order."""
+    _load_builtin()
+    return sorted(_REGISTRY.values(), key=lambda spec: (spec.order, spec.name))
+
+
+__all__ = ["DEFAULT_EMBEDDER", "Input", "TaskSpec", "all_tasks", "get_task", "register"]

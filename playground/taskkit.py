@@ -1,0 +1,126 @@
+"""Building blocks that tasks share: templated generation, label scoring and small text helpers."""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from .backends import Backend, Prompt
+from .context import TaskContext
+from .registry import Inputs, Output, Runner
+
+
+def as_prompt(ctx: TaskContext, text: str, chat: bool) -> Prompt:
+    """Send text as a user message when the task wants chat and the model has a chat template."""
+    if chat and ctx.llm.supports_chat:
+        return [{"role": "user", "content": text}]
+    return text
+
+
+def first_line(text: str) -> str:
+    """Keep the first non-empty line: few-shot completions go on to invent the next example."""
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def generate_runner(
+    template: str,
+    postprocess: Callable[[str, Inputs], Output],
+    *,
+    stop: Sequence[str] = (),
+    chat: bool = False,
+    key: str = "text",
+) -> Runner:
+    """A task that renders one template, streams the model's answer and post-processes the whole of it."""
+
+    def run(ctx: TaskContext, inputs: Inputs) -> Iterator[Output]:
+        prompt = as_prompt(ctx, ctx.render(template, **inputs), chat)
+        text = ""
+        for piece in ctx.llm.stream(prompt, ctx.with_params(stop=tuple(stop))):
+            text += piece
+            yield {key: text.strip()}
+        yield postprocess(text, inputs)
+
+    return run
+
+
+def softmax(values: Sequence[float]) -> list[float]:
+    """Turn log-scores into probabilities that sum to 1."""
+    top = max(values)
+    exps = [math.exp(v - top) for v in values]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def top_choice(labels: Sequence[str], probs: Sequence[float]) -> Output:
+    """The most probable label and every label's probability."""
+    best = max(range(len(labels)), key=lambda i: probs[i])
+    return {"label": labels[best], "scores": {label: float(p) for label, p in zip(labels, probs, strict=True)}}
+
+
+# Inputs with no content: their label scores measure the prompt's own bias (contextual calibration).
+CONTENT_FREE = ("N/A", "[MASK]", "")
+# Per loaded model (dropped with it): the bias of a (template, labels, other inputs) prompt.
+_calibration: weakref.WeakKeyDictionary[Backend, dict[tuple[Any, ...], list[float]]] = weakref.WeakKeyDictionary()
+_calibration_lock = threading.Lock()
+
+
+def calibrated_probs(
+    ctx: TaskContext, template: str, inputs: Inputs, labels: Sequence[str], text_key: str
+) -> list[float]:
+    """Score each label after the prompt and divide out the prompt's bias measured on content-free inputs."""
+    continuations = [f" {label}" for label in labels]
+    raw = softmax(ctx.llm.score(ctx.render(template, **inputs), continuations))
+    key = (template, tuple(labels), tuple(sorted((k, str(v)) for k, v in inputs.items() if k != text_key)))
+    with _calibration_lock:
+        cache = _calibration.setdefault(ctx.llm.inner, {})
+        bias = cache.get(key)
+    if bias is None:
+        rows = [
+            softmax(ctx.llm.score(ctx.render(template, **{**inputs, text_key: cf}), continuations))
+            for cf in CONTENT_FREE
+        ]
+        bias = [sum(col) / len(rows) for col in zip(*rows, strict=True)]
+        with _calibration_lock:
+            cache[key] = bias
+    adjusted = [p / b for p, b in zip(raw, bias, strict=True)]
+    total = sum(adjusted)
+    return [a / total for a in adjusted]
+
+
+def choice_runner(template: str, labels: Callable[[Inputs], Sequence[str]], *, text_key: str = "text") -> Runner:
+    """A task that scores every allowed label by log-likelihood; the answer is always one of them."""
+
+    def run(ctx: TaskContext, inputs: Inputs) -> Iterator[Output]:
+        choices = list(labels(inputs))
+        yield top_choice(choices, calibrated_probs(ctx, template, inputs, choices, text_key))
+
+    return run
+
+
+_ABBREVIATIONS = ("mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "no", "fig", "u.s")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9ÀÁÂÄÇÉÈÊËÍÎÏÑÓÔÖÚÛÜ¿¡])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences at end punctuation followed by a capital, keeping common abbreviations whole."""
+    sentences: list[str] = []
+    for paragraph in text.splitlines():
+        start = 0
+        for match in _SENTENCE_END.finditer(paragraph):
+            head = paragraph[start : match.start()].rstrip()
+            last_word = head.rsplit(None, 1)[-1].rstrip(".").lower() if head.split() else ""
+            if last_word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", last_word):
+                continue
+            sentences.append(paragraph[start : match.end()].strip())
+            start = match.end()
+        tail = paragraph[start:].strip()
+        if tail:
+            sentences.append(tail)
+    return [s for s in sentences if s]

@@ -1,0 +1,111 @@
+"""Translation with the multilingual base model: sentence by sentence, each with a two-shot prompt."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+from playground.context import TaskContext
+from playground.registry import Input, TaskSpec
+from playground.taskkit import first_line, split_sentences
+
+LANGUAGES = {
+    "en": "English",
+    "fr": "French",
+    "es": "Spanish",
+    "de": "German",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+}
+ALIASES = {name.lower(): code for code, name in LANGUAGES.items()}
+MIN_CONFIDENCE = 0.5  # below this the detector is guessing (e.g. a single word); English is assumed
+
+
+@functools.cache
+def _identifier() -> Any:
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(LANGUAGES))
+    return identifier
+
+
+def detect_language(text: str) -> tuple[str, float]:
+    """Return the most likely supported language of text and the detector's confidence."""
+    code, confidence = _identifier().classify(text)
+    return str(code), float(confidence)
+
+
+def translate(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Translate line by line and sentence by sentence, streaming the text as it grows."""
+    target = inputs["target_lang"]
+    source = inputs["source_lang"]
+    result: dict[str, Any] = {"source_lang": source, "target_lang": target}
+    if source == "auto":
+        source, confidence = detect_language(inputs["text"])
+        if confidence < MIN_CONFIDENCE:
+            source = "en"
+        result.update(source_lang=source, detected={"language": source, "confidence": round(confidence, 3)})
+    if source == target:
+        yield {"text": inputs["text"], **result}
+        return
+    params = ctx.with_params(stop=("\n",))
+    done: list[str] = []
+    for line in inputs["text"].splitlines():
+        sentences = split_sentences(line)
+        out_line: list[str] = []
+        for sentence in sentences:
+            prompt = ctx.render(
+                "translation.j2",
+                text=sentence,
+                source_lang=source,
+                target_lang=target,
+                source_name=LANGUAGES[source],
+                target_name=LANGUAGES[target],
+            )
+            piece = ""
+            for token in ctx.llm.stream(prompt, params):
+                piece += token
+                yield {"text": "\n".join([*done, " ".join([*out_line, piece.strip()])]).strip(), **result}
+            out_line.append(first_line(piece) or sentence)
+        done.append(" ".join(out_line))
+    yield {"text": "\n".join(done).strip(), **result}
+
+
+SPEC = TaskSpec(
+    name="translation",
+    title="Translation",
+    description="Translate between English, French, Spanish, German, Italian, Portuguese and Dutch "
+    "with the multilingual Gemma model; the source language is detected when left on auto.",
+    inputs=(
+        Input("text", "text", "Text", max_chars=5_000),
+        Input(
+            "target_lang",
+            "choice",
+            "Translate into",
+            default="fr",
+            required=False,
+            choices=tuple(LANGUAGES),
+            aliases=ALIASES,
+        ),
+        Input(
+            "source_lang",
+            "choice",
+            "Source language",
+            default="auto",
+            required=False,
+            choices=("auto", *LANGUAGES),
+            aliases=ALIASES,
+        ),
+    ),
+    templates=("translation.j2",),
+    template_extras=frozenset({"source_name", "target_name"}),
+    run=translate,
+    default_model="gemma3-270m",
+    default_params={"max_new_tokens": 200},
+    streams=True,
+    order=20,
+    examples="translation.jsonl",
+)

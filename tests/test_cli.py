@@ -1,0 +1,99 @@
+"""The command line, as a user runs it: the installed console script in a subprocess, with no network."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from playground.cli import main
+
+_SCRIPT = shutil.which("nlp-playground")
+CLI = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "playground.cli"]
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_EVALUATE_OFFLINE": "1"}
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=ENV, cwd=cwd, timeout=300)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "sentimnt", "--text", "x"], "unknown task 'sentimnt'"),
+        (["run", "sentiment", "--text", "   "], "text is empty"),
+        (["run", "sentiment", "--text", "x" * 5000], "too long"),
+        (["run", "classification", "--text", "x", "--param", 'labels=["a"]'], "at least 2 labels"),
+        (["run", "sentiment", "--text", "x", "--param", "temperature=9"], "temperature"),
+        (["run", "sentiment", "--text", "x", "--param", "oops"], "key=value"),
+        (["run", "translation", "--text", "hi", "--param", "target_lang=xx"], "unknown target_lang"),
+        (["run", "sentiment", "--input", "missing.jsonl", "--output", "o.jsonl"], "input file not found"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert err.count("\n") == 1
+
+
+def test_tasks_lists_all_eight(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tasks", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 8
+
+
+@pytest.mark.model
+def test_sentiment_json_from_the_console_script() -> None:
+    proc = cli("run", "sentiment", "--text", "The food was cold and the waiter was rude.", "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert set(result) >= {"task", "output", "model", "timings"}
+    assert result["task"] == "sentiment" and result["output"]["label"] == "negative"
+
+
+@pytest.mark.model
+def test_each_task_answers_from_the_cli() -> None:
+    calls = {
+        "generation": ["--text", "Say hello.", "--param", "max_new_tokens=10"],
+        "translation": ["--text", "Thank you very much.", "--param", "target_lang=es"],
+        "summarization": [
+            "--text",
+            "Cats sleep a lot. They also purr. Dogs bark at night.",
+            "--param",
+            "mode=extractive",
+        ],
+        "sentiment": ["--text", "Great!"],
+        "grammar": ["--text", "She go home."],
+        "style_transfer": ["--text", "hey whats up", "--param", "style=formal"],
+        "classification": ["--text", "The match ended in a draw.", "--param", 'labels=["sports","politics"]'],
+        "clustering": ["--text", "red apple", "--text", "green apple", "--text", "fast car", "--param", "n_clusters=2"],
+    }
+    for task, args in calls.items():
+        proc = cli("run", task, *args, "--json")
+        assert proc.returncode == 0, f"{task}: {proc.stderr}"
+        assert json.loads(proc.stdout)["output"], task
+
+
+@pytest.mark.model
+def test_batch_writes_one_line_per_input_and_survives_bad_lines(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        '{"id": "good", "text": "I hated every minute of it."}\n'
+        "not json\n"
+        '{"id": "empty", "text": ""}\n'
+        '{"id": "fine", "text": "Wonderful, I loved it."}\n',
+        encoding="utf-8",
+    )
+    target = tmp_path / "out.jsonl"
+    proc = cli("run", "sentiment", "--input", str(source), "--output", str(target))
+    assert proc.returncode == 1  # some lines failed; the rest were written
+    rows = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["good", 2, "empty", "fine"]
+    assert rows[0]["output"]["label"] == "negative" and rows[3]["output"]["label"] == "positive"
+    assert "not valid JSON" in rows[1]["error"] and "empty" in rows[2]["error"]
+    assert "2 ok, 2 failed" in proc.stderr

@@ -1,0 +1,186 @@
+"""Every task, run through the real api on a fake backend: wiring, output shapes and streaming."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from playground import api
+from playground.edits import apply_edits
+from playground.errors import InputError, ModelError
+from playground.registry import all_tasks
+from playground.resources import data_dir
+
+from .conftest import FakePool
+
+EXPECTED_KEYS = {
+    "generation": {"text"},
+    "translation": {"text", "source_lang", "target_lang"},
+    "summarization": {"summary", "mode"},
+    "sentiment": {"label", "scores"},
+    "grammar": {"corrected", "edits"},
+    "style_transfer": {"text"},
+    "classification": {"label", "scores"},
+    "clustering": {"clusters", "assignments", "points"},
+}
+
+
+def first_example(task: str) -> dict:
+    spec = next(s for s in all_tasks() if s.name == task)
+    assert spec.examples, f"task {task} has no examples file"
+    line = (data_dir("assets") / "examples" / spec.examples).read_text(encoding="utf-8").splitlines()[0]
+    return json.loads(line)
+
+
+@pytest.mark.parametrize("task", sorted(EXPECTED_KEYS))
+def test_every_task_runs_on_the_fake_backend(task: str, fake_pool: FakePool) -> None:
+    result = api.run(task, pool=fake_pool, **first_example(task))
+    assert EXPECTED_KEYS[task] <= set(result.output)
+    json.dumps(result.to_dict())  # outputs are plain JSON values
+    assert result.done and result.timings["total_s"] >= 0
+
+
+@pytest.mark.parametrize("task", sorted(EXPECTED_KEYS))
+def test_every_task_has_valid_examples(task: str) -> None:
+    spec = next(s for s in all_tasks() if s.name == task)
+    for line in (data_dir("assets") / "examples" / spec.examples).read_text(encoding="utf-8").splitlines():
+        spec.validate(json.loads(line))
+
+
+def test_choice_task_picks_the_best_calibrated_label(fake_pool: FakePool) -> None:
+    fake = fake_pool.fake("smollm2-135m")
+    # The prompt itself favours "positive" (content-free inputs); only the real review favours "negative".
+    fake.scorer = lambda context, labels: (
+        [-0.5, -1.0, -2.0]
+        if "Review: N/A" in context or "Review: \n" in context or "[MASK]" in context
+        else [-0.5, -0.6, -2.0]
+    )
+    result = api.run("sentiment", pool=fake_pool, text="It was awful.")
+    assert result.output["label"] == "negative"
+    assert sum(result.output["scores"].values()) == pytest.approx(1.0)
+    contexts = [call[1][0] for call in fake.history if call[0] == "score"]
+    assert "Review: It was awful.\nSentiment:" in contexts
+    assert all(call[1][1] == [" positive", " negative", " neutral"] for call in fake.history if call[0] == "score")
+
+
+def test_classification_scores_the_users_labels(fake_pool: FakePool) -> None:
+    fake = fake_pool.fake("smollm2-135m")
+    fake.scorer = lambda context, labels: [-1.0 if "ball" in context and "sport" in x else -2.0 for x in labels]
+    result = api.run("classification", pool=fake_pool, text="A ball game", labels="sport, money")
+    assert result.output["label"] == "sport"
+    assert set(result.output["scores"]) == {"sport", "money"}
+
+
+def test_generation_streams_growing_partial_results(fake_pool: FakePool) -> None:
+    fake_pool.fake("smollm2-135m").enqueue("one two three")
+    results = list(api.stream("generation", pool=fake_pool, prompt="count"))
+    texts = [r.output["text"] for r in results]
+    assert texts[-1] == "one two three" and results[-1].done
+    assert len(texts) >= 3 and all(
+        texts[i] in texts[i + 1] or texts[i + 1].startswith(texts[i]) for i in range(len(texts) - 1)
+    )
+    assert [r.done for r in results].count(True) == 1
+
+
+def test_generation_uses_chat_messages_and_task_defaults(fake_pool: FakePool) -> None:
+    fake = fake_pool.fake("smollm2-135m")
+    result = api.run("generation", pool=fake_pool, prompt="hello", seed=5)
+    assert fake.history[0] == ("generate", [{"role": "user", "content": "hello"}])
+    assert result.model == "smollm2-135m" and result.engine == "llama.cpp"
+
+
+def test_grammar_edits_point_into_the_original(fake_pool: FakePool) -> None:
+    fake_pool.fake("smollm2-135m").enqueue(" I have three cats.\nOriginal: next")
+    out = api.run("grammar", pool=fake_pool, text="I has three cat.").output
+    assert out["corrected"] == "I have three cats."
+    assert apply_edits("I has three cat.", out["edits"]) == out["corrected"]
+    assert {e["source"] for e in out["edits"]} == {"llm"}
+
+
+def test_translation_goes_sentence_by_sentence_on_gemma(fake_pool: FakePool) -> None:
+    fake = fake_pool.fake("gemma3-270m").enqueue("Bonjour.", "Au revoir.")
+    result = api.run("translation", pool=fake_pool, text="Hello. Goodbye.", target_lang="fr", source_lang="en")
+    assert result.output == {"text": "Bonjour. Au revoir.", "source_lang": "en", "target_lang": "fr"}
+    prompts = [call[1] for call in fake.history]
+    assert prompts[0].endswith("English: Hello.\nFrench:") and prompts[1].endswith("English: Goodbye.\nFrench:")
+    assert result.model == "gemma3-270m"
+
+
+def test_translation_detects_the_source_language(fake_pool: FakePool) -> None:
+    fake_pool.fake("gemma3-270m").enqueue("The cat sleeps on the table.")
+    out = api.run("translation", pool=fake_pool, text="Le chat dort sur la table.", target_lang="en").output
+    assert out["source_lang"] == "fr" and out["detected"]["language"] == "fr"
+
+
+def test_translation_into_the_same_language_returns_the_text(fake_pool: FakePool) -> None:
+    out = api.run("translation", pool=fake_pool, text="Hello there.", source_lang="en", target_lang="en").output
+    assert out["text"] == "Hello there."
+    assert not fake_pool.loaded()  # no model was needed
+
+
+def test_style_transfer_prompt_uses_the_chosen_style_shots(fake_pool: FakePool) -> None:
+    fake = fake_pool.fake("smollm2-135m")
+    api.run("style_transfer", pool=fake_pool, text="hi", style="informal")
+    prompt = fake.history[0][1]
+    assert "Sorry, I can't make it" in prompt and "Could you please" not in prompt
+    assert prompt.endswith("Text: hi\nInformal:")
+
+
+def test_extractive_summary_picks_sentences_of_the_text(fake_pool: FakePool) -> None:
+    text = "Cats purr. Cats sleep a lot. Dogs bark. Cats climb trees. Birds sing. Cats hunt mice."
+    out = api.run("summarization", pool=fake_pool, text=text, mode="extractive").output
+    assert out["mode"] == "extractive"
+    assert all(s in text for s in out["summary"].split(". "))
+    assert "smollm2-135m" not in fake_pool.fakes  # extractive never loads the LLM
+
+
+def test_long_text_is_summarized_map_reduce(fake_pool: FakePool) -> None:
+    fake = fake_pool.fake("smollm2-135m")
+    fake.default_text = "short summary."
+    text = " ".join(f"Sentence number {i} says something." for i in range(300))  # 1500 words > 512-token fake
+    out = api.run("summarization", pool=fake_pool, text=text, max_new_tokens=50).output
+    assert out["map_reduce_rounds"] >= 1
+    assert len([c for c in fake.history if c[0] == "generate"]) >= 3  # several chunks, then the final pass
+
+
+def test_clustering_groups_by_embedding_and_names_clusters(fake_pool: FakePool) -> None:
+    fake_pool.fake("smollm2-135m").enqueue(" Sports", " Sports")  # the second name repeats: keywords instead
+    texts = [
+        "goal scored late",
+        "goal saved well",
+        "goal in extra time",
+        "bake bread slowly",
+        "bake a cake",
+        "bake pies",
+    ]
+    out = api.run("clustering", pool=fake_pool, texts=texts).output
+    assert out["k"] == 2 and out["assignments"] == [0, 0, 0, 1, 1, 1]
+    assert out["clusters"][0]["name"] == "Sports"
+    assert out["clusters"][1]["named_by"] == "keywords" and "bake" in out["clusters"][1]["name"]
+    assert len(out["points"]) == 6
+
+
+def test_clustering_rejects_more_clusters_than_texts(fake_pool: FakePool) -> None:
+    with pytest.raises(InputError, match="only 2 texts"):
+        api.run("clustering", pool=fake_pool, texts=["a", "b"], n_clusters=3)
+
+
+def test_unknown_model_and_engine_are_clear_errors(fake_pool: FakePool) -> None:
+    with pytest.raises(ModelError, match="Did you mean 'smollm2-135m'"):
+        api.run("sentiment", pool=fake_pool, text="x", model="smollm2-13m")
+    with pytest.raises(ModelError, match="unknown engine"):
+        api.run("sentiment", pool=fake_pool, text="x", engine="vllm")
+
+
+def test_run_batch_keeps_going_after_a_bad_item(fake_pool: FakePool) -> None:
+    items = [
+        {"id": "a", "text": "fine"},
+        {"id": "b", "text": ""},
+        InputError("line 3 is not valid JSON"),
+        {"text": "ok"},
+    ]
+    outcomes = list(api.run_batch("sentiment", items, pool=fake_pool))
+    assert [o.id for o in outcomes] == ["a", "b", 3, 4]
+    assert [o.error is None for o in outcomes] == [True, False, False, True]
+    assert "text is empty" in outcomes[1].error
