@@ -34,6 +34,11 @@ class Result:
         return json.dumps(self.to_dict(), ensure_ascii=False)
 
 
+def primary_text(output: dict[str, Any]) -> str:
+    """The main text of a text-producing task's output (its first string field)."""
+    return next((v for v in output.values() if isinstance(v, str)), "")
+
+
 def list_tasks() -> list[dict[str, Any]]:
     """Every task with its title, description, default model and input schema."""
     return [spec.schema() for spec in all_tasks()]

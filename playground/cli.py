@@ -61,7 +61,7 @@ def format_output(display: str, output: dict[str, Any]) -> str:
             lines.append(f"#{c['id']} {c['name']} ({c['size']})")
             lines += [f"  - {m}" for m in c["members"]]
         return "\n".join(lines)
-    return next(str(v) for v in output.values() if isinstance(v, str))
+    return api.primary_text(output)
 
 
 def cmd_tasks(args: argparse.Namespace, out: TextIO) -> int:
