@@ -1,0 +1,199 @@
+"""The web app through its HTTP API with gradio_client, on the real embedded models; and its pure helpers."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from playground.backends import POOL
+from playground.params import GenerationParams
+from playground.registry import get_task
+from playground.ui import advanced_arguments, create_app, highlight_edits, parse_stop, read_batch, texts_from_file
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app() -> Iterator[dict[str, Any]]:
+    POOL.clear()
+    demo = create_app()
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    loaded_at_start = POOL.loaded()
+    yield {"url": f"http://127.0.0.1:{port}/", "loaded_at_start": loaded_at_start}
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(app: dict[str, Any]) -> Any:
+    from gradio_client import Client
+
+    return Client(app["url"], verbose=False)
+
+
+def arguments(task: str, **inputs: Any) -> list[Any]:
+    """Positional arguments of a task's endpoint: its inputs, an upload slot for lists, then the Advanced controls."""
+    spec = get_task(task)
+    values: list[Any] = [inputs.get(i.name, i.default) for i in spec.inputs]
+    if spec.main_input.kind == "texts":
+        values.append(None)
+    p = GenerationParams().merged(**spec.default_params)
+    values += [spec.default_model, "auto", p.max_new_tokens, p.temperature, p.top_p, p.top_k]
+    values += [p.repetition_penalty, p.num_beams, None, ""]
+    return values
+
+
+def test_starting_the_app_loads_no_model(app: dict[str, Any]) -> None:
+    assert app["loaded_at_start"] == []
+
+
+def test_every_task_has_a_stable_api_name(client: Any) -> None:
+    endpoints = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    for task in ("generation", "translation", "summarization", "sentiment", "grammar", "style_transfer",
+                 "classification", "clustering"):  # fmt: skip
+        assert f"/{task}" in endpoints and f"/{task}_batch" in endpoints
+
+
+@pytest.mark.model
+def test_sentiment_endpoint(client: Any) -> None:
+    label, stats, raw = client.predict(*arguments("sentiment", text="The food was cold and the waiter was rude."),
+                                       api_name="/sentiment")  # fmt: skip
+    assert label["label"] == "negative"
+    assert {c["label"] for c in label["confidences"]} == {"positive", "negative", "neutral"}
+    assert "smollm2-135m" in stats and raw["output"]["label"] == "negative"
+
+
+@pytest.mark.model
+def test_classification_endpoint(client: Any) -> None:
+    args = arguments("classification", text="The striker scored a late goal and the team won.",
+                     labels="sports, politics, cooking")  # fmt: skip
+    label, _, _ = client.predict(*args, api_name="/classification")
+    assert label["label"] == "sports"
+
+
+@pytest.mark.model
+def test_generation_endpoint_streams_to_a_final_text(client: Any) -> None:
+    args = arguments("generation", prompt="What colour is the sky on a clear day?")
+    args[-7] = 0.0  # temperature: greedy
+    text, stats, raw = client.predict(*args, api_name="/generation")
+    assert "blue" in text.lower() and raw["timings"]["tokens"] > 0
+    assert "tokens/s" in stats and "first token" in stats
+
+
+@pytest.mark.model
+def test_translation_endpoint(client: Any) -> None:
+    text, _, raw = client.predict(*arguments("translation", text="Thank you very much.", target_lang="fr"),
+                                  api_name="/translation")  # fmt: skip
+    assert "merci" in text.lower() and raw["model"] == "gemma3-270m"
+
+
+@pytest.mark.model
+def test_summarization_endpoint_extractive(client: Any) -> None:
+    source = "Solar panels are cheap now. Solar power grows fast. My cat sleeps. Solar farms cover deserts."
+    text, _, raw = client.predict(*arguments("summarization", text=source, mode="extractive"),
+                                  api_name="/summarization")  # fmt: skip
+    assert text and text in source or all(s in source for s in text.split(". "))
+    assert raw["output"]["mode"] == "extractive"
+
+
+@pytest.mark.model
+def test_grammar_endpoint_shows_edits(client: Any) -> None:
+    corrected, marked, _, raw = client.predict(*arguments("grammar", text="I has three cat and one dogs."),
+                                               api_name="/grammar")  # fmt: skip
+    assert "cats" in corrected
+    labels = {item["class_or_confidence"] for item in marked} - {None}
+    assert labels <= {"removed", "added"} and "added" in labels
+    assert raw["output"]["edits"]
+
+
+@pytest.mark.model
+def test_style_transfer_endpoint(client: Any) -> None:
+    text, _, _ = client.predict(*arguments("style_transfer", text="The food was cold.", style="positive"),
+                                api_name="/style_transfer")  # fmt: skip
+    assert text and "cold" not in text.lower()
+
+
+@pytest.mark.model
+def test_clustering_endpoint_with_plot(client: Any) -> None:
+    texts = "The striker scored twice.\nThe goalkeeper saved a penalty.\nBake the bread for an hour.\nWhisk two eggs."
+    summary, plot, _, raw = client.predict(*arguments("clustering", texts=texts), api_name="/clustering")
+    assert raw["output"]["k"] == 2 and summary.count("**") == 4
+    assert raw["output"]["assignments"][0] == raw["output"]["assignments"][1] != raw["output"]["assignments"][2]
+    assert len(plot["data"]) == 4, plot.keys()
+
+
+def test_bad_input_is_an_error_message_not_a_traceback(client: Any) -> None:
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="text is empty"):
+        client.predict(*arguments("sentiment", text="   "), api_name="/sentiment")
+    args = arguments("generation", prompt="hi")
+    args[-5] = -3  # top_k: a number box has no bounds of its own, so the engine's validation answers
+    with pytest.raises(AppError, match="top_k"):
+        client.predict(*args, api_name="/generation")
+
+
+@pytest.mark.model
+def test_batch_endpoint_keeps_good_rows_and_reports_bad_ones(client: Any, tmp_path: Path) -> None:
+    from gradio_client import handle_file
+
+    source = tmp_path / "reviews.csv"
+    source.write_text('id,text,label\n1,"Dreadful, cold and late.",negative\n2,,negative\n3,"Lovely staff!",positive\n')
+    advanced = arguments("sentiment", text="x")[1:]
+    result_file, report, errors = client.predict(handle_file(str(source)), *advanced, api_name="/sentiment_batch")
+    rows = [json.loads(line) for line in Path(result_file).read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["1", "2", "3"]
+    assert rows[0]["output"]["label"] == "negative" and "error" in rows[1]
+    assert "2 rows done, 1 with errors" in report and "Ignored columns: label" in report
+
+
+# ---- pure helpers ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [("", []), ("END\n\\n", ["END", "\n"]), (None, [])])
+def test_parse_stop(text: str | None, expected: list[str]) -> None:
+    assert parse_stop(text) == expected
+
+
+def test_advanced_arguments_leave_out_blanks() -> None:
+    args = advanced_arguments(["smollm2-135m", "auto", 50, 0.7, 0.9, 0, 1.1, 1, None, ""])
+    assert args == {"model": "smollm2-135m", "max_new_tokens": 50, "temperature": 0.7, "top_p": 0.9, "top_k": 0,
+                    "repetition_penalty": 1.1, "num_beams": 1}  # fmt: skip
+    assert advanced_arguments(["", "transformers", None, None, None, None, None, None, 3, "X"]) == {
+        "engine": "transformers",
+        "seed": 3,
+        "stop": ["X"],
+    }
+
+
+def test_highlight_edits_marks_removed_and_added_text() -> None:
+    edits = [{"start": 2, "end": 5, "original": "has", "replacement": "have"}]
+    assert highlight_edits("I has it", edits) == [("I ", None), ("has", "removed"), ("have", "added"), (" it", None)]
+
+
+def test_texts_from_file_reads_txt_lines_and_csv_text_column(tmp_path: Path) -> None:
+    txt = tmp_path / "a.txt"
+    txt.write_text("one\n\ntwo\n")
+    csv_file = tmp_path / "b.csv"
+    csv_file.write_text("id,text\n1,first\n2,second\n")
+    assert texts_from_file(str(txt)) == ["one", "two"]
+    assert texts_from_file(str(csv_file)) == ["first", "second"]
+
+
+def test_read_batch_reports_malformed_lines_and_unknown_columns(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"text": "a", "gold": "x"}\n[1, 2]\n')
+    rows, ignored = read_batch(str(path), get_task("sentiment"))
+    assert rows[0] == {"text": "a"} and ignored == ["gold"]
+    assert "must be a JSON object" in str(rows[1])
+    with pytest.raises(Exception, match=r"\.csv"):
+        read_batch(str(tmp_path / "x.xlsx"), get_task("sentiment"))

@@ -1,0 +1,82 @@
+"""A real browser: headless Chromium from Debian, driven by Playwright, opens the app and runs three tabs."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .test_app import free_port
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.model,
+    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"),
+]
+# The flags keep Chromium off the network: this machine refuses outside connections.
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def page_url() -> Iterator[str]:
+    from playground.ui import create_app
+
+    demo = create_app()
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture
+def page(page_url: str) -> Iterator[Any]:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(page_url)
+        yield page
+        browser.close()
+
+
+def open_tab(page: Any, title: str) -> Any:
+    """Click a task's tab and return its (now visible) panel."""
+    page.get_by_role("tab", name=title, exact=True).click()
+    panel = page.locator('[role="tabpanel"]:visible').last
+    panel.get_by_role("button", name="Run", exact=True).wait_for()
+    return panel
+
+
+def test_three_tabs_in_a_real_browser(page: Any, tmp_path: Path) -> None:
+    # Sentiment: type a review, run, read the label.
+    panel = open_tab(page, "Sentiment")
+    panel.locator("textarea").first.fill("The food was cold and the waiter was rude.")
+    panel.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_function("document.body.innerText.includes('first token')", timeout=60_000)
+    assert "negative" in panel.inner_text().lower()
+
+    # Grammar: the corrected text appears with the edits highlighted.
+    panel = open_tab(page, "Grammar correction")
+    panel.locator("textarea").first.fill("I has three cat and one dogs.")
+    panel.get_by_role("button", name="Run", exact=True).click()
+    corrected = panel.locator("textarea").nth(1)  # the input box, then the corrected text
+    page.wait_for_function("el => el.value.includes('cats')", arg=corrected.element_handle(), timeout=60_000)
+    assert "cats" in corrected.input_value()
+    panel.get_by_text("added", exact=True).first.wait_for(timeout=30_000)  # the highlighted edits' legend
+
+    # Clustering: pick the bundled example, run, read the cluster names.
+    panel = open_tab(page, "Clustering")
+    panel.get_by_text("The striker scored twice", exact=False).first.click()
+    panel.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_function("document.body.innerText.includes('(3)')", timeout=90_000)
+    text = panel.inner_text()
+    assert "The goalkeeper saved a late penalty." in text and "(3)" in text
+
+    shot = tmp_path / "app.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
