@@ -171,17 +171,16 @@ def _clusters_view(
     def show(out: dict[str, Any], inputs: dict[str, Any]) -> list[Any]:
         lines = []
         for c in out["clusters"]:
-            lines.append(f"**{c['id']}. {c['name']}** ({c['size']})")
+            lines.append(f"**{c['id']}. {c['name']}** ({c['size']})\n")  # a blank line ends the previous list
             lines += [f"- {m}" for m in c["members"]]
-        texts = [m for c in out["clusters"] for m in c["members"]]
+            lines.append("")
         names = {c["id"]: f"{c['id']}. {c['name']}" for c in out["clusters"]}
-        by_order = [t for t in inputs.get("texts", texts)]
         frame = pd.DataFrame(
             {
                 "x": [p[0] for p in out["points"]],
                 "y": [p[1] for p in out["points"]],
                 "cluster": [names[a] for a in out["assignments"]],
-                "text": by_order,
+                "text": inputs[spec.main_input.name],
             }
         )
         return ["\n".join(lines), frame]
