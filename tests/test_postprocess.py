@@ -9,7 +9,7 @@ from playground.cli import parse_param
 from playground.edits import apply_edits, diff_edits
 from playground.taskkit import first_line, softmax, split_sentences, top_choice
 from tasks.clustering import clean_name, keywords
-from tasks.grammar import corrected_with_edits
+from tasks.grammar import accept_rewrite, sentence_spans
 
 
 @pytest.mark.parametrize(
@@ -101,10 +101,19 @@ def test_keywords_pick_distinctive_words() -> None:
         (" " + "blah " * 40, "I has a cat.", "I has a cat."),  # a rambling rewrite is not a correction
     ],
 )
-def test_grammar_postprocess(model_text: str, original: str, corrected: str) -> None:
-    out = corrected_with_edits(model_text, {"text": original})
-    assert out["corrected"] == corrected
-    assert apply_edits(original, out["edits"]) == corrected
+def test_grammar_accepts_only_plausible_rewrites(model_text: str, original: str, corrected: str) -> None:
+    assert accept_rewrite(original, model_text) == corrected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("One. Two.", ["One.", "Two."]),
+        ("First line\n\n  Second one!  ", ["First line", "Second one!"]),
+    ],
+)
+def test_sentence_spans_point_into_the_text(text: str, expected: list[str]) -> None:
+    assert [text[s:e] for s, e in sentence_spans(text)] == expected
 
 
 @pytest.mark.parametrize(

@@ -90,12 +90,16 @@ def test_generation_uses_chat_messages_and_task_defaults(fake_pool: FakePool) ->
     assert result.model == "smollm2-135m" and result.engine == "llama.cpp"
 
 
-def test_grammar_edits_point_into_the_original(fake_pool: FakePool) -> None:
-    fake_pool.fake("smollm2-135m").enqueue(" I have three cats.\nOriginal: next")
-    out = api.run("grammar", pool=fake_pool, text="I has three cat.").output
-    assert out["corrected"] == "I have three cats."
-    assert apply_edits("I has three cat.", out["edits"]) == out["corrected"]
+def test_grammar_corrects_each_sentence_and_keeps_the_layout(fake_pool: FakePool) -> None:
+    fake = fake_pool.fake("smollm2-135m").enqueue(" I have three cats.\nOriginal: next", " She goes home.")
+    text = "I has three cat.\n\nShe go home."
+    out = api.run("grammar", pool=fake_pool, text=text).output
+    assert out["corrected"] == "I have three cats.\n\nShe goes home."
+    assert apply_edits(text, out["edits"]) == out["corrected"]
     assert {e["source"] for e in out["edits"]} == {"llm"}
+    prompts = [call[1] for call in fake.history]
+    assert prompts[0].endswith("Original: I has three cat.\nCorrected:")
+    assert prompts[1].endswith("Original: She go home.\nCorrected:")
 
 
 def test_translation_goes_sentence_by_sentence_on_gemma(fake_pool: FakePool) -> None:
