@@ -23,7 +23,8 @@ def accept_rewrite(original: str, rewrite: str) -> str:
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Where each sentence of text starts and ends, so what lies between them is kept exactly."""
-    spans, cursor = [], 0
+    spans: list[tuple[int, int]] = []
+    cursor = 0
     for sentence in split_sentences(text):
         start = text.find(sentence, cursor)
         if start < 0:  # split_sentences normalised something; fall back to the whole remainder
