@@ -130,6 +130,41 @@ def run_batch(task: str, source: Path, target: Path, arguments: dict[str, Any], 
     return 1 if failed else 0
 
 
+def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
+    """Score a task on a JSONL set with references; with --compare, a second configuration on the same items."""
+    from tqdm import tqdm
+
+    from . import evaluation
+
+    data = Path(args.data)
+    rows = evaluation.read_eval_set(data, args.limit)
+    base: dict[str, Any] = {k: v for k, v in (("model", args.model), ("engine", args.engine)) if v}
+    base.update(parse_param(p) for p in args.param)
+    configs = [base]
+    if args.compare:
+        configs.append({**base, **dict(parse_param(p) for p in args.compare)})
+    reports = []
+    for number, config in enumerate(configs, 1):
+        label = f"{args.task} ({number}/{len(configs)})" if len(configs) > 1 else args.task
+        bar = lambda items, label=label: tqdm(items, total=len(rows), desc=label, unit="item", file=sys.stderr)  # noqa: E731
+        reports.append(evaluation.evaluate(args.task, rows, config, progress=bar))
+    names = [describe(c) for c in configs]
+    print(f"{args.task} on {data.name}, {len(rows)} items", file=out)
+    print(evaluation.metrics_table(reports, names), file=out)
+    target = Path(args.output or f"{data.stem}.{args.task}.results.jsonl")
+    for number, report in enumerate(reports):
+        path = target if number == 0 else target.with_name(f"{target.stem}.compare{target.suffix}")
+        evaluation.write_items(report, path)
+        errors = f", {report.errors} failed" if report.errors else ""
+        print(f"per-item results: {path}{errors}", file=sys.stderr)
+    return 0
+
+
+def describe(config: dict[str, Any]) -> str:
+    """A short column name for a configuration."""
+    return ", ".join(f"{k}={v}" for k, v in config.items()) or "defaults"
+
+
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     from .ui import launch
 
@@ -162,6 +197,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--input", help="a JSONL file of inputs, one object per line (optional id)")
     run.add_argument("--output", help="where to write the JSONL results of --input")
     run.set_defaults(func=cmd_run)
+
+    ev = sub.add_parser("eval", help="score a task against the references of a JSONL eval set")
+    ev.add_argument("task")
+    ev.add_argument("--data", required=True, help="a JSONL eval set (see assets/eval/ and the README)")
+    ev.add_argument("--limit", type=int, help="use the first N items")
+    ev.add_argument("--model", help="the model to evaluate (default: the task's)")
+    ev.add_argument("--engine", choices=["llama.cpp", "transformers"])
+    ev.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                    help="a generation parameter or task input for every item")  # fmt: skip
+    ev.add_argument("--compare", action="append", metavar="KEY=VALUE",
+                    help="run a second configuration with these changes (model=..., method=...)")  # fmt: skip
+    ev.add_argument("--output", help="per-item results JSONL (default: <data>.<task>.results.jsonl)")
+    ev.set_defaults(func=cmd_eval)
 
     serve = sub.add_parser("serve", help="launch the web app")
     serve.add_argument("--host", default=None)

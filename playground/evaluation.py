@@ -1,0 +1,262 @@
+"""Evaluation: run a task over a JSONL set with references and score it with local `evaluate` metric modules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import api
+from .errors import InputError, PlaygroundError
+from .metrics import load as load_metric
+
+Row = dict[str, Any]
+
+
+def _text(row: Row, *keys: str) -> str:
+    for key in keys:
+        if isinstance(row.get(key), str):
+            return str(row[key])
+    raise InputError(f"an eval item needs one of the fields {', '.join(keys)}; it has {', '.join(sorted(row))}")
+
+
+def _references(row: Row) -> list[str]:
+    refs = row.get("references", row.get("reference"))
+    if isinstance(refs, str):
+        return [refs]
+    if isinstance(refs, list) and refs and all(isinstance(r, str) for r in refs):
+        return refs
+    raise InputError("an eval item needs `reference` (a string) or `references` (a list of strings)")
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """How a task is evaluated: eval row -> task inputs, output -> prediction, and the metrics that compare them."""
+
+    inputs: Callable[[Row, Sequence[Row]], dict[str, Any]]
+    reference: Callable[[Row], Any]
+    prediction: Callable[[dict[str, Any]], Any]
+    score: Callable[[Sequence[Any], Sequence[Any], Sequence[Row]], dict[str, float]]
+    item_score: Callable[[Any, Any, Row], float]
+
+
+def _label_set(rows: Sequence[Row]) -> list[str]:
+    return sorted({str(r["label"]) for r in rows if "label" in r})
+
+
+def _accuracy(preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[Row]) -> dict[str, float]:
+    return dict(load_metric("accuracy_f1").compute(predictions=list(preds), references=list(refs)) or {})
+
+
+def _rouge(preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[Row]) -> dict[str, float]:
+    return dict(load_metric("rouge").compute(predictions=list(preds), references=[r[0] for r in refs]) or {})
+
+
+def _bleu_chrf(preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[Row]) -> dict[str, float]:
+    bleu = load_metric("bleu").compute(predictions=list(preds), references=list(refs)) or {}
+    chrf = load_metric("chrf").compute(predictions=list(preds), references=list(refs)) or {}
+    return {**bleu, **chrf}
+
+
+def _chrf(preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[Row]) -> dict[str, float]:
+    return dict(load_metric("chrf").compute(predictions=list(preds), references=list(refs)) or {})
+
+
+def _gleu(preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[Row]) -> dict[str, float]:
+    sources = [_text(r, "source", "text") for r in rows]
+    return dict(load_metric("gleu").compute(sources=sources, predictions=list(preds), references=list(refs)) or {})
+
+
+def _sentence_chrf(pred: Any, ref: Any, row: Row) -> float:
+    return float(_chrf([pred], [ref], [row])["chrf"])
+
+
+ADAPTERS: dict[str, Adapter] = {
+    "sentiment": Adapter(
+        inputs=lambda row, rows: {"text": _text(row, "text")},
+        reference=lambda row: str(row["label"]),
+        prediction=lambda out: out["label"],
+        score=_accuracy,
+        item_score=lambda pred, ref, row: float(pred == ref),
+    ),
+    "classification": Adapter(
+        inputs=lambda row, rows: {"text": _text(row, "text"), "labels": row.get("labels") or _label_set(rows)},
+        reference=lambda row: str(row["label"]),
+        prediction=lambda out: out["label"],
+        score=_accuracy,
+        item_score=lambda pred, ref, row: float(pred == ref),
+    ),
+    "summarization": Adapter(
+        inputs=lambda row, rows: {"text": _text(row, "document", "text"), "mode": row.get("mode", "abstractive")},
+        reference=_references,
+        prediction=lambda out: out["summary"],
+        score=_rouge,
+        item_score=lambda pred, ref, row: float(_rouge([pred], [ref], [row])["rougeL"]),
+    ),
+    "translation": Adapter(
+        inputs=lambda row, rows: {
+            "text": _text(row, "source", "text"),
+            "target_lang": row["target_lang"],
+            "source_lang": row.get("source_lang", "auto"),
+        },
+        reference=_references,
+        prediction=lambda out: out["text"],
+        score=_bleu_chrf,
+        item_score=_sentence_chrf,
+    ),
+    "grammar": Adapter(
+        inputs=lambda row, rows: {"text": _text(row, "source", "text")},
+        reference=_references,
+        prediction=lambda out: out["corrected"],
+        score=_gleu,
+        item_score=lambda pred, ref, row: float(_gleu([pred], [ref], [row])["gleu"]),
+    ),
+    "style_transfer": Adapter(
+        inputs=lambda row, rows: {
+            "text": _text(row, "source", "text"),
+            "style": row.get("target_style", row.get("style")),
+        },
+        reference=_references,
+        prediction=lambda out: out["text"],
+        score=_chrf,
+        item_score=_sentence_chrf,
+    ),
+}
+EVAL_TASKS = (*ADAPTERS, "clustering")
+
+
+@dataclass
+class ItemResult:
+    """One evaluated item: what went in, what came out, what was expected, and its own score."""
+
+    id: Any
+    inputs: dict[str, Any]
+    prediction: Any = None
+    reference: Any = None
+    score: float | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None or k in ("prediction", "score")}
+
+
+@dataclass
+class Report:
+    """Metrics over a set, the per-item results, and the configuration that produced them."""
+
+    task: str
+    config: dict[str, Any]
+    metrics: dict[str, float]
+    items: list[ItemResult] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for i in self.items if i.error is not None)
+
+    def worst(self, n: int = 10) -> list[ItemResult]:
+        """The n lowest-scoring items (errors first)."""
+        return sorted(self.items, key=lambda i: -1.0 if i.score is None else i.score)[:n]
+
+
+def read_eval_set(path: Path, limit: int | None = None) -> list[Row]:
+    """Read a JSONL eval set; a malformed line is an error naming the line (an eval set must be clean)."""
+    if not path.is_file():
+        raise InputError(f"eval set not found: {path}")
+    rows: list[Row] = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path.name} line {number} is not valid JSON: {exc.msg}") from None
+            if not isinstance(row, dict):
+                raise InputError(f"{path.name} line {number} must be a JSON object")
+            rows.append(row)
+            if limit is not None and len(rows) >= limit:
+                break
+    if not rows:
+        raise InputError(f"{path.name} holds no items")
+    return rows
+
+
+def evaluate(
+    task: str,
+    rows: Sequence[Row],
+    config: Mapping[str, Any] | None = None,
+    progress: Callable[[Iterable[Row]], Iterable[Row]] = lambda rows: rows,
+) -> Report:
+    """Run the task on every row with the given configuration (model, engine, generation params) and score it."""
+    config = dict(config or {})
+    if task == "clustering":
+        return _evaluate_clustering(rows, config)
+    if task not in ADAPTERS:
+        raise InputError(f"no evaluation for task {task!r}; evaluable tasks: {', '.join(EVAL_TASKS)}")
+    adapter = ADAPTERS[task]
+    items: list[ItemResult] = []
+    for number, row in enumerate(progress(rows), 1):
+        item = ItemResult(id=row.get("id", number), inputs={})
+        try:
+            item.inputs = adapter.inputs(row, rows)
+            item.reference = adapter.reference(row)
+            item.prediction = adapter.prediction(api.run(task, **{**item.inputs, **config}).output)
+            item.score = adapter.item_score(item.prediction, item.reference, row)
+        except (PlaygroundError, KeyError) as exc:
+            item.error = str(exc) if isinstance(exc, PlaygroundError) else f"missing field {exc}"
+        items.append(item)
+    scored = [(i, r) for i, r in zip(items, rows, strict=True) if i.error is None]
+    if not scored:
+        raise InputError(f"every item failed; the first error: {items[0].error}")
+    metrics = adapter.score([i.prediction for i, _ in scored], [i.reference for i, _ in scored], [r for _, r in scored])
+    metrics = {k: round(float(v), 4) for k, v in metrics.items()}
+    metrics["n"] = len(scored)
+    return Report(task, config, metrics, items)
+
+
+def _evaluate_clustering(rows: Sequence[Row], config: dict[str, Any]) -> Report:
+    """Clustering is scored on the whole set at once: its clusters against the rows' labels."""
+    texts = [_text(r, "text") for r in rows]
+    labels = [str(r["label"]) for r in rows]
+    n_clusters = config.pop("n_clusters", len(set(labels)))
+    output = api.run("clustering", texts=texts, n_clusters=n_clusters, **config).output
+    ari = load_metric("clustering").compute(predictions=output["assignments"], references=labels) or {}
+    from .backends import POOL
+    from .models import DEFAULT_EMBEDDER, resolve
+
+    embedder, _ = POOL.get(resolve(str(config.get("embedder") or DEFAULT_EMBEDDER), role="embedder"))
+    vectors = embedder.embed(texts).tolist()
+    silhouette: dict[str, float] = {}
+    if len(set(output["assignments"])) > 1:
+        silhouette = load_metric("silhouette").compute(embeddings=vectors, labels=output["assignments"]) or {}
+    items = [
+        ItemResult(id=r.get("id", i), inputs={"text": t}, prediction=a, reference=label)
+        for i, (r, t, a, label) in enumerate(zip(rows, texts, output["assignments"], labels, strict=True), 1)
+    ]
+    metrics = {k: round(float(v), 4) for k, v in {**ari, **silhouette}.items()}
+    return Report("clustering", config, {**metrics, "k": output["k"], "n": len(rows)}, items)
+
+
+def write_items(report: Report, path: Path) -> None:
+    """Write per-item results as JSONL: input, output, reference, per-item score (or error)."""
+    with path.open("w", encoding="utf-8") as sink:
+        for item in report.items:
+            sink.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+
+
+def metrics_table(reports: Sequence[Report], names: Sequence[str] | None = None) -> str:
+    """A plain-text table of metrics, one column per report, plus the difference when there are two."""
+    keys = [k for k in reports[0].metrics if all(k in r.metrics for r in reports)]
+    names = list(names or [f"run {i + 1}" for i in range(len(reports))])
+    header = ["metric", *names, *(["diff"] if len(reports) == 2 else [])]
+    lines = [header]
+    for key in keys:
+        values = [r.metrics[key] for r in reports]
+        row = [key, *(f"{v:.4g}" for v in values)]
+        if len(reports) == 2:
+            row.append(f"{values[1] - values[0]:+.4g}")
+        lines.append(row)
+    widths = [max(len(str(row[i])) for row in lines) for i in range(len(header))]
+    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in lines)
