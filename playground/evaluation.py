@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from . import api
+from .backends import POOL, ModelPool
 from .errors import InputError, PlaygroundError
 from .metrics import load as load_metric
+from .models import DEFAULT_EMBEDDER, resolve
 
 Row = dict[str, Any]
 
@@ -160,6 +162,17 @@ class Report:
         return sorted(self.items, key=lambda i: -1.0 if i.score is None else i.score)[:n]
 
 
+def eval_sets() -> dict[str, Path]:
+    """The eval sets a user can pick: the bundled ones, and the public ones in ../shared/benchmarks when present."""
+    from .resources import data_dir
+
+    sets = {f"bundled: {p.stem}": p for p in sorted((data_dir("assets") / "eval").glob("*.jsonl"))}
+    shared = data_dir("assets").resolve().parents[1] / "shared" / "benchmarks"
+    if shared.is_dir():
+        sets.update({f"public: {p.stem}": p for p in sorted(shared.glob("*.jsonl"))})
+    return sets
+
+
 def read_eval_set(path: Path, limit: int | None = None) -> list[Row]:
     """Read a JSONL eval set; a malformed line is an error naming the line (an eval set must be clean)."""
     if not path.is_file():
@@ -188,11 +201,12 @@ def evaluate(
     rows: Sequence[Row],
     config: Mapping[str, Any] | None = None,
     progress: Callable[[Iterable[Row]], Iterable[Row]] = lambda rows: rows,
+    pool: ModelPool = POOL,
 ) -> Report:
     """Run the task on every row with the given configuration (model, engine, generation params) and score it."""
     config = dict(config or {})
     if task == "clustering":
-        return _evaluate_clustering(rows, config)
+        return _evaluate_clustering(rows, config, pool)
     if task not in ADAPTERS:
         raise InputError(f"no evaluation for task {task!r}; evaluable tasks: {', '.join(EVAL_TASKS)}")
     adapter = ADAPTERS[task]
@@ -202,7 +216,7 @@ def evaluate(
         try:
             item.inputs = adapter.inputs(row, rows)
             item.reference = adapter.reference(row)
-            item.prediction = adapter.prediction(api.run(task, **{**item.inputs, **config}).output)
+            item.prediction = adapter.prediction(api.run(task, pool=pool, **{**item.inputs, **config}).output)
             item.score = adapter.item_score(item.prediction, item.reference, row)
         except (PlaygroundError, KeyError) as exc:
             item.error = str(exc) if isinstance(exc, PlaygroundError) else f"missing field {exc}"
@@ -216,17 +230,14 @@ def evaluate(
     return Report(task, config, metrics, items)
 
 
-def _evaluate_clustering(rows: Sequence[Row], config: dict[str, Any]) -> Report:
+def _evaluate_clustering(rows: Sequence[Row], config: dict[str, Any], pool: ModelPool) -> Report:
     """Clustering is scored on the whole set at once: its clusters against the rows' labels."""
     texts = [_text(r, "text") for r in rows]
     labels = [str(r["label"]) for r in rows]
     n_clusters = config.pop("n_clusters", len(set(labels)))
-    output = api.run("clustering", texts=texts, n_clusters=n_clusters, **config).output
+    output = api.run("clustering", texts=texts, n_clusters=n_clusters, pool=pool, **config).output
     ari = load_metric("clustering").compute(predictions=output["assignments"], references=labels) or {}
-    from .backends import POOL
-    from .models import DEFAULT_EMBEDDER, resolve
-
-    embedder, _ = POOL.get(resolve(str(config.get("embedder") or DEFAULT_EMBEDDER), role="embedder"))
+    embedder, _ = pool.get(resolve(str(config.get("embedder") or DEFAULT_EMBEDDER), role="embedder"))
     vectors = embedder.embed(texts).tolist()
     silhouette: dict[str, float] = {}
     if len(set(output["assignments"])) > 1:

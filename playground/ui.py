@@ -370,12 +370,89 @@ def _about() -> None:
         )
 
 
+def parse_settings(text: str | None) -> dict[str, Any]:
+    """key=value lines (values read as JSON when they parse) into a configuration."""
+    from .cli import parse_param
+
+    return dict(parse_param(line.strip()) for line in (text or "").splitlines() if line.strip())
+
+
+def _evaluate_tab() -> None:
+    from . import evaluation
+
+    sets = evaluation.eval_sets()
+    with gr.Tab("Evaluate", id="evaluate"):
+        gr.Markdown(
+            "Score a task against reference answers: pick a bundled set (or upload a JSONL file in the same "
+            "format), a model and settings, and run. The metrics come from local `evaluate` modules; the table "
+            "below lists the worst items."
+        )
+        with gr.Row():
+            with gr.Column():
+                task = gr.Dropdown(list(evaluation.EVAL_TASKS), value="sentiment", label="Task")
+                dataset = gr.Dropdown(list(sets), value="bundled: sentiment", label="Eval set")
+                upload = gr.File(label="…or upload a JSONL eval set", file_types=[".jsonl"], type="filepath")
+                limit = gr.Number(value=20, precision=0, minimum=1, label="Items (the first N)")
+            with gr.Column():
+                model = gr.Dropdown([n for n, p in PRESETS.items() if p.role == "llm"], value=None,
+                                    label="Model (blank = the task's default)", allow_custom_value=True)  # fmt: skip
+                engine = gr.Dropdown(["auto", "llama.cpp", "transformers"], value="auto", label="Engine")
+                settings = gr.Textbox(label="Settings (key=value per line)", lines=3,
+                                      placeholder="temperature=0\nmethod=generate\nmode=extractive")  # fmt: skip
+                button = gr.Button("Run evaluation", variant="primary")
+        metrics = gr.Dataframe(headers=["metric", "value"], label="Metrics")
+        worst = gr.Dataframe(headers=["id", "score", "prediction", "reference", "error"], label="Worst items",
+                             wrap=True)  # fmt: skip
+        results = gr.File(label="Per-item results (JSONL)")
+        task.change(lambda t: f"bundled: {t}" if f"bundled: {t}" in sets else None, task, dataset)
+
+        def run(
+            task_name: str,
+            set_name: str | None,
+            path: str | None,
+            n: float | None,
+            model_name: str | None,
+            engine_name: str,
+            settings_text: str,
+            progress: gr.Progress = gr.Progress(),  # noqa: B008
+        ) -> list[Any]:
+            try:
+                source = Path(path) if path else sets.get(set_name or "")
+                if source is None:
+                    raise InputError("choose an eval set or upload one")
+                rows = evaluation.read_eval_set(source, int(n) if n else None)
+                config = parse_settings(settings_text)
+                config.update(advanced_arguments([model_name, engine_name, *[None] * (len(ADVANCED) - 2)]))
+                report = evaluation.evaluate(
+                    task_name, rows, config, progress=lambda r: progress.tqdm(r, desc=task_name)
+                )
+            except PlaygroundError as exc:
+                raise gr.Error(str(exc), print_exception=False) from None
+            target = Path(tempfile.mkdtemp(prefix="nlp-playground-eval-")) / f"{task_name}-eval.jsonl"
+            evaluation.write_items(report, target)
+            table = [[k, v] for k, v in report.metrics.items()]
+            shown = [(i, json.dumps(i.prediction, ensure_ascii=False), json.dumps(i.reference, ensure_ascii=False))
+                     for i in report.worst(10)]  # fmt: skip
+            rows_out = [[str(i.id), i.score, pred, ref, i.error or ""] for i, pred, ref in shown]
+            return [table, rows_out, str(target)]
+
+        button.click(
+            run,
+            inputs=[task, dataset, upload, limit, model, engine, settings],
+            outputs=[metrics, worst, results],
+            api_name="evaluate",
+            concurrency_id=LLM_QUEUE,
+            concurrency_limit=1,
+        )
+
+
 def create_app() -> gr.Blocks:
     """Build the app from the registry; nothing is loaded until the first request."""
     with gr.Blocks(title="NLP playground") as demo, gr.Tabs():
         _about()
         for spec in all_tasks():
             _task_tab(spec)
+        _evaluate_tab()
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
     return demo
 

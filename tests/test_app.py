@@ -197,3 +197,14 @@ def test_read_batch_reports_malformed_lines_and_unknown_columns(tmp_path: Path) 
     assert "must be a JSON object" in str(rows[1])
     with pytest.raises(Exception, match=r"\.csv"):
         read_batch(str(tmp_path / "x.xlsx"), get_task("sentiment"))
+
+
+@pytest.mark.model
+def test_evaluate_tab_scores_a_bundled_set(client: Any) -> None:
+    metrics, worst, result_file = client.predict(
+        "sentiment", "bundled: sentiment", None, 8, None, "auto", "", api_name="/evaluate"
+    )
+    values = {row[0]: row[1] for row in metrics["data"]}
+    assert values["n"] == 8 and values["accuracy"] >= 0.75
+    assert len(worst["data"]) == 8
+    assert len(Path(result_file).read_text(encoding="utf-8").splitlines()) == 8

@@ -1,0 +1,120 @@
+"""Evaluation: adapters on a fake backend, the bundled sets, the CLI on the real model and public sets."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from playground import evaluation
+from playground.errors import InputError
+from playground.resources import data_dir
+
+from .conftest import FakePool
+from .test_cli import cli
+
+BUNDLED = data_dir("assets") / "eval"
+
+
+def test_choice_task_scores_accuracy_and_lists_the_worst(fake_pool: FakePool) -> None:
+    # The fake prefers " positive" for every text, so the negative items are the misses.
+    fake_pool.fake("smollm2-135m").scorer = lambda context, labels: [0.0 if "positive" in x else -5.0 for x in labels]
+    rows = [{"id": 1, "text": "good", "label": "positive"}, {"id": 2, "text": "bad", "label": "negative"}]
+    report = evaluation.evaluate("sentiment", rows, pool=fake_pool)
+    assert report.metrics["accuracy"] == 0.5 and report.metrics["n"] == 2
+    assert [i.id for i in report.worst(1)] == [2]
+
+
+def test_a_failing_item_is_reported_and_the_rest_scored(fake_pool: FakePool) -> None:
+    rows = [{"id": "a", "text": "", "label": "positive"}, {"id": "b", "text": "fine", "label": "neutral"}]
+    report = evaluation.evaluate("sentiment", rows, pool=fake_pool)
+    assert report.errors == 1 and "text is empty" in (report.items[0].error or "")
+    assert report.metrics["n"] == 1
+
+
+def test_classification_takes_the_label_set_from_the_data(fake_pool: FakePool) -> None:
+    fake = fake_pool.fake("smollm2-135m")
+    rows = [{"text": "x", "label": "World"}, {"text": "y", "label": "Sports"}]
+    evaluation.evaluate("classification", rows, pool=fake_pool)
+    assert [" Sports", " World"] in [call[1][1] for call in fake.history]
+
+
+def test_config_overrides_reach_the_task(fake_pool: FakePool) -> None:
+    fake = fake_pool.fake("smollm2-135m").enqueue("Positive!")
+    rows = [{"text": "great", "label": "positive"}]
+    report = evaluation.evaluate("sentiment", rows, {"method": "generate"}, pool=fake_pool)
+    assert report.metrics["accuracy"] == 1.0 and fake.history[0][0] == "generate"
+
+
+def test_grammar_and_translation_adapters(fake_pool: FakePool) -> None:
+    fake_pool.fake("smollm2-135m").enqueue("She goes to the market every day.")
+    grammar = evaluation.evaluate(
+        "grammar",
+        [{"source": "She go to the market every day.", "references": ["She goes to the market every day."]}],
+        pool=fake_pool,
+    )
+    assert grammar.metrics["gleu"] == pytest.approx(1.0)
+    fake_pool.fake("gemma3-270m").enqueue("Bonjour.")
+    rows = [{"source": "Hello.", "reference": "Bonjour.", "source_lang": "en", "target_lang": "fr"}]
+    mt = evaluation.evaluate("translation", rows, pool=fake_pool)
+    assert mt.metrics["chrf"] == pytest.approx(100.0) and mt.items[0].score == pytest.approx(100.0)
+
+
+def test_clustering_is_scored_on_the_whole_set(fake_pool: FakePool) -> None:
+    rows = [{"text": f"{word} {i}", "label": word} for word in ("goal", "bake") for i in range(3)]
+    report = evaluation.evaluate("clustering", rows, pool=fake_pool)
+    assert report.metrics["adjusted_rand"] == pytest.approx(1.0) and report.metrics["k"] == 2
+
+
+def test_bad_eval_sets_are_clear_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "ok", "label": "positive"}\n{oops\n')
+    with pytest.raises(InputError, match="line 2 is not valid JSON"):
+        evaluation.read_eval_set(bad)
+    with pytest.raises(InputError, match="not found"):
+        evaluation.read_eval_set(tmp_path / "missing.jsonl")
+    with pytest.raises(InputError, match="no evaluation for task 'generation'"):
+        evaluation.evaluate("generation", [{"text": "x"}])
+
+
+def test_every_bundled_set_is_well_formed() -> None:
+    for task in evaluation.EVAL_TASKS:
+        rows = evaluation.read_eval_set(BUNDLED / f"{task}.jsonl")
+        assert len(rows) >= 3 and len({r["id"] for r in rows}) == len(rows)
+        if task in evaluation.ADAPTERS:
+            for row in rows:
+                evaluation.ADAPTERS[task].inputs(row, rows)
+                evaluation.ADAPTERS[task].reference(row)
+
+
+def test_metrics_table_shows_both_columns_and_the_difference() -> None:
+    a = evaluation.Report("sentiment", {}, {"accuracy": 0.5})
+    b = evaluation.Report("sentiment", {}, {"accuracy": 0.75})
+    table = evaluation.metrics_table([a, b], ["scoring", "generate"])
+    assert "scoring" in table and "generate" in table and "+0.25" in table
+
+
+@pytest.mark.model
+def test_eval_cli_on_the_bundled_sentiment_set(tmp_path: Path) -> None:
+    out = tmp_path / "items.jsonl"
+    proc = cli("eval", "sentiment", "--data", str(BUNDLED / "sentiment.jsonl"), "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    accuracy = float(next(line.split()[1] for line in proc.stdout.splitlines() if line.startswith("accuracy")))
+    assert accuracy >= 0.75  # clear reviews; a mis-wired task scores about chance
+    items = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(items) == 12 and {"inputs", "prediction", "reference", "score"} <= set(items[0])
+
+
+@pytest.mark.model
+def test_eval_cli_on_sst2_with_compare(shared_benchmarks: Path, tmp_path: Path) -> None:
+    proc: subprocess.CompletedProcess[str] = cli(
+        "eval", "sentiment", "--data", str(shared_benchmarks / "sst2-dev.jsonl"), "--limit", "30",
+        "--compare", "method=generate", "--output", str(tmp_path / "sst.jsonl"),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    row = next(line.split() for line in proc.stdout.splitlines() if line.startswith("accuracy"))
+    scoring, generating = float(row[1]), float(row[2])
+    assert scoring >= 0.65 and scoring > generating
+    assert (tmp_path / "sst.compare.jsonl").is_file()
