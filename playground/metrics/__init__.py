@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import evaluate
 
 METRICS_DIR = Path(__file__).resolve().parent
-NAMES = ("accuracy_f1", "rouge", "bleu", "chrf", "gleu", "clustering", "silhouette")
+# Each name is a folder here holding `<name>.py`, the layout `evaluate.load(path)` expects.
+NAMES: tuple[str, ...] = ("accuracy_f1", "rouge", "bleu", "chrf", "gleu", "clustering", "silhouette")
 
 
 @functools.cache
-def load(name: str) -> Any:
-    """Load one of this folder's metric modules; an unknown name is a ValueError naming the known ones."""
+def load(name: str) -> evaluate.EvaluationModule:
+    """Load the metric module `name` of this folder (once per name); an unknown name is a ValueError."""
     if name not in NAMES:
-        raise ValueError(f"unknown metric {name!r}; the metrics are {', '.join(NAMES)}")
+        raise ValueError(f"unknown metric {name!r}; the known metrics are: {', '.join(NAMES)}")
+    # Imported here, not at the top: evaluate pulls in datasets and pyarrow, which `import playground` should not pay.
     import evaluate
 
     return evaluate.load(str(METRICS_DIR / name))
