@@ -16,6 +16,7 @@ class Edit(TypedDict, total=False):
     replacement: str
     source: str  # the engine that proposed it
     message: str
+    rule: str  # the engine's id for the rule behind it (Harper rule name, LanguageTool rule id)
 
 
 def diff_edits(original: str, corrected: str, source: str = "llm") -> list[Edit]:

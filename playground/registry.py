@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 Inputs = dict[str, Any]
 Output = dict[str, Any]
-InputKind = Literal["text", "texts", "choice", "labels", "count"]
+InputKind = Literal["text", "texts", "choice", "options", "labels", "count"]
 Display = Literal["text", "label", "edits", "clusters"]
 
 
@@ -46,6 +46,8 @@ class Input:
             return self._choice(value)
         if self.kind == "count":
             return _count(self.name, value, self.max_items)
+        if self.kind == "options":
+            return self._options(value)
         items = _items(self.name, value, self.max_chars)
         if self.kind == "labels":
             items = list(dict.fromkeys(items))  # a label given twice counts once
@@ -70,6 +72,14 @@ class Input:
             f"unknown {self.name} {key!r}; choose one of: {', '.join(self.choices)}."
             f"{did_you_mean(folded, [*self.choices, *self.aliases])}"
         )
+
+    def _options(self, value: Any) -> list[str]:
+        """A subset of the choices, in the order of the choices; at least one."""
+        items = _items(self.name, value, max_chars=100) if value else []
+        picked = [self._choice(item) for item in items]
+        if not picked:
+            raise InputError(f"{self.name}: choose at least one of: {', '.join(self.choices)}")
+        return [c for c in self.choices if c in picked]
 
 
 def _text(name: str, value: Any, max_chars: int) -> str:
@@ -210,7 +220,7 @@ def register(spec: TaskSpec) -> TaskSpec:
     if spec.templates and not input_names & set().union(*(templates.variables(t) for t in spec.templates)):
         raise TemplateError(f"the templates of task {spec.name!r} use none of its inputs")
     for i in spec.inputs:
-        if i.kind == "choice" and not i.choices:
+        if i.kind in ("choice", "options") and not i.choices:
             raise ValueError(f"input {i.name!r} of task {spec.name!r} is a choice with no choices")
     _REGISTRY[spec.name] = spec
     return spec

@@ -74,7 +74,7 @@ def stats_line(result: api.Result) -> str:
 
 
 def highlight_edits(text: str, edits: Sequence[dict[str, Any]]) -> list[tuple[str, str | None]]:
-    """The original text as HighlightedText segments: removed and added text marked, the rest plain."""
+    """The original text as HighlightedText segments: removed text, added text labelled by engine, the rest plain."""
     segments: list[tuple[str, str | None]] = []
     cursor = 0
     for edit in sorted(edits, key=lambda e: (e["start"], e["end"])):
@@ -82,7 +82,7 @@ def highlight_edits(text: str, edits: Sequence[dict[str, Any]]) -> list[tuple[st
         if edit["original"]:
             segments.append((edit["original"], "removed"))
         if edit["replacement"]:
-            segments.append((edit["replacement"], "added"))
+            segments.append((edit["replacement"], str(edit.get("source", "added")).split("+")[0]))
         cursor = edit["end"]
     segments.append((text[cursor:], None))
     return [s for s in segments if s[0]]
@@ -129,6 +129,7 @@ def read_batch(path: str, spec: TaskSpec) -> tuple[list[dict[str, Any] | Playgro
 
 # A view: the components that show a result, and a function from (output, inputs) to their values.
 View = tuple[list[gr.components.Component], Callable[[dict[str, Any], dict[str, Any]], list[Any]]]
+EDIT_COLUMNS = ["apply", "original", "replacement", "engine", "message"]
 
 
 def _text_view(
@@ -149,15 +150,36 @@ def _edits_view(
     spec: TaskSpec,
 ) -> View:
     corrected = gr.Textbox(label="Corrected", lines=4, buttons=["copy"], interactive=False)
-    marked = gr.HighlightedText(label="Edits", color_map={"removed": "red", "added": "green"}, show_legend=True)
+    marked = gr.HighlightedText(label="Edits (removed text in red; added text coloured by engine)", show_legend=True,
+                                color_map={"removed": "red", "harper": "green", "languagetool": "blue",
+                                           "llm": "purple"})  # fmt: skip
+    engines = gr.Markdown()
+    table = gr.Dataframe(headers=EDIT_COLUMNS, datatype=["bool", "str", "str", "str", "str"], interactive=True,
+                         label="Edits: untick the ones you reject, then apply", wrap=True)  # fmt: skip
 
     def show(out: dict[str, Any], inputs: dict[str, Any]) -> list[Any]:
         edits = out.get("edits")
         if edits is None:  # still streaming
-            return [out.get("corrected", ""), None]
-        return [out["corrected"], highlight_edits(inputs.get("text", ""), edits)]
+            return [out.get("corrected", ""), None, "", None]
+        status = " · ".join(f"**{name}**: {state}" for name, state in out.get("engines", {}).items())
+        return [out["corrected"], highlight_edits(inputs.get("text", ""), edits), status, edit_rows(edits)]
 
-    return [corrected, marked], show
+    return [corrected, marked, engines, table], show
+
+
+def edit_rows(edits: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    """One table row per edit, ticked."""
+    return [[True, e["original"], e["replacement"], e.get("source", ""), e.get("message", "")] for e in edits]
+
+
+def apply_ticked(text: str, table: Any, raw: dict[str, Any] | None) -> str:
+    """The text with only the ticked edits of the last result applied."""
+    from .edits import apply_edits
+
+    edits = (raw or {}).get("output", {}).get("edits") or []
+    rows = table.values.tolist() if hasattr(table, "values") else list(table or [])
+    ticked = [edit for edit, row in zip(edits, rows, strict=False) if row and bool(row[0])]
+    return apply_edits(text.strip(), ticked)
 
 
 def _clusters_view(
@@ -198,6 +220,9 @@ def _input_component(spec: TaskSpec, item: Input) -> gr.components.Component:
     if item.kind == "choice":
         choices = [(LANGUAGE_NAMES.get(c, c), c) for c in item.choices]
         return gr.Dropdown(choices=choices, value=item.default, label=item.label, info=item.help or None)
+    if item.kind == "options":
+        return gr.CheckboxGroup(list(item.choices), value=list(item.default or ()), label=item.label,
+                                info=item.help or None)  # fmt: skip
     if item.kind == "count":
         return gr.Dropdown(choices=["auto", *map(str, range(2, 11))], value=str(item.default), label=item.label,
                            allow_custom_value=True)  # fmt: skip
@@ -208,20 +233,23 @@ def _input_component(spec: TaskSpec, item: Input) -> gr.components.Component:
     return gr.Textbox(label=item.label, lines=6, max_length=item.max_chars, placeholder="Type or paste a text…")
 
 
+def _example_value(item: Input, value: Any) -> Any:
+    """An example's value in the form its component takes."""
+    if value is None:
+        value = item.default
+    if item.kind == "options":
+        return list(value or ())
+    if isinstance(value, list):
+        return ("\n" if item.kind == "texts" else ", ").join(value)
+    return str(value) if item.kind == "count" else value
+
+
 def _examples(spec: TaskSpec) -> list[list[Any]]:
     if not spec.examples:
         return []
     path = data_dir("assets") / "examples" / spec.examples
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    values = []
-    for row in rows:
-        values.append([
-            "\n".join(row[i.name]) if isinstance(row.get(i.name), list) and i.kind == "texts"
-            else ", ".join(row[i.name]) if isinstance(row.get(i.name), list)
-            else row.get(i.name, i.default)
-            for i in spec.inputs
-        ])  # fmt: skip
-    return values
+    return [[_example_value(i, row.get(i.name)) for i in spec.inputs] for row in rows]
 
 
 def _advanced(spec: TaskSpec) -> list[gr.components.Component]:
@@ -273,6 +301,7 @@ def _task_tab(spec: TaskSpec) -> None:
                 advanced = _advanced(spec)
             with gr.Column():
                 view_components, show = VIEWS[spec.display](spec)
+                apply_button = gr.Button("Apply the ticked edits") if spec.display == "edits" else None
                 stats = gr.Markdown()
                 with gr.Accordion("Raw output (JSON)", open=False):
                     raw = gr.JSON(label="Result")
@@ -300,6 +329,9 @@ def _task_tab(spec: TaskSpec) -> None:
             concurrency_limit=1,
         )
         stop_button.click(None, cancels=[event])
+        if apply_button is not None:
+            apply_button.click(apply_ticked, inputs=[fields[0], view_components[-1], raw], outputs=view_components[0],
+                               api_name=f"{spec.name}_apply")  # fmt: skip
         _batch_section(spec, advanced)
 
 

@@ -1,16 +1,20 @@
-"""Grammar correction: a few-shot rewrite of each sentence by the model, then a word-level diff into offset edits."""
+"""Grammar correction: rule engines (Harper offline, LanguageTool when a server is set) and a few-shot LLM rewrite,
+merged into one list of edits with character offsets into the original text."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
+from playground import grammar
 from playground.context import TaskContext
-from playground.edits import diff_edits
 from playground.registry import Input, TaskSpec
 from playground.taskkit import first_line, split_sentences
 
 TEMPLATE = "grammar.j2"
+ENGINES = ("harper", "languagetool", "llm")
+LANGUAGES = ("en-US", "en-GB", "de-DE", "fr", "es", "it", "pt-PT", "nl")
+HARPER_DIALECT = {"en-US": "american", "en-GB": "british"}  # Harper checks English only
 
 
 def accept_rewrite(original: str, rewrite: str) -> str:
@@ -34,9 +38,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def correct(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Correct sentence by sentence (the few-shot prompt is one sentence long), streaming the text as it grows."""
-    text = inputs["text"]
+def llm_rewrite(ctx: TaskContext, text: str) -> Iterator[str]:
+    """Rewrite sentence by sentence (the few-shot prompt is one sentence long); yield the text as it grows."""
     params = ctx.with_params(stop=("\n",))
     pieces: list[str] = []
     cursor = 0
@@ -46,19 +49,44 @@ def correct(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]
         rewrite = ""
         for token in ctx.llm.stream(ctx.render(TEMPLATE, text=sentence), params):
             rewrite += token
-            yield {"corrected": "".join(pieces) + rewrite.strip()}
+            yield "".join(pieces) + rewrite.strip()
         pieces.append(accept_rewrite(sentence, rewrite))
         cursor = end
     pieces.append(text[cursor:])
-    corrected = "".join(pieces)
-    yield {"corrected": corrected, "edits": diff_edits(text, corrected, source="llm")}
+    yield "".join(pieces)
+
+
+def correct(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    text, engines, language = inputs["text"], inputs["engines"], inputs["language"]
+    skipped: dict[str, str] = {}
+    english = language in HARPER_DIALECT
+    rule_engines = [e for e in engines if e in grammar.RULE_ENGINES and (e != "harper" or english)]
+    if "harper" in engines and not english:
+        skipped["harper"] = "skipped: Harper checks English only"
+    rewrite = None
+    if "llm" in engines and not english:
+        skipped["llm"] = "skipped: the few-shot examples are English"
+    elif "llm" in engines:
+        for rewrite in llm_rewrite(ctx, text):
+            yield {"corrected": rewrite}
+    result = grammar.correct(
+        text, rule_engines, llm_corrected=rewrite, language=language, dialect=HARPER_DIALECT.get(language, "american")
+    )
+    yield {**result, "engines": {**result["engines"], **skipped}}
 
 
 SPEC = TaskSpec(
     name="grammar",
     title="Grammar correction",
-    description="Fix spelling and grammar; every change is listed with its position in your text.",
-    inputs=(Input("text", "text", "Text", max_chars=5_000),),
+    description="Fix spelling and grammar with Harper (offline rules), LanguageTool (when LANGUAGETOOL_URL names a "
+    "server) and the LLM; their edits are merged into one list, each with its position in your text and its engine.",
+    inputs=(
+        Input("text", "text", "Text", max_chars=5_000),
+        Input("engines", "options", "Engines", default=("harper", "llm"), required=False, choices=ENGINES,
+              help="LanguageTool needs LANGUAGETOOL_URL; Harper and the LLM work offline"),
+        Input("language", "choice", "Language", default="en-US", required=False, choices=LANGUAGES,
+              help="Harper and the LLM check English; other languages need LanguageTool"),
+    ),  # fmt: skip
     templates=(TEMPLATE,),
     run=correct,
     default_params={"max_new_tokens": 160},

@@ -106,13 +106,19 @@ def test_summarization_endpoint_extractive(client: Any) -> None:
 
 
 @pytest.mark.model
-def test_grammar_endpoint_shows_edits(client: Any) -> None:
-    corrected, marked, _, raw = client.predict(*arguments("grammar", text="I has three cat and one dogs."),
-                                               api_name="/grammar")  # fmt: skip
-    assert "cats" in corrected
+def test_grammar_endpoint_shows_edits_by_engine_and_applies_the_ticked_ones(client: Any) -> None:
+    text = "I has three cat and one dogs."
+    corrected, marked, engines, table, _, raw = client.predict(*arguments("grammar", text=text), api_name="/grammar")
+    assert "cats" in corrected and "have" in corrected
     labels = {item["class_or_confidence"] for item in marked} - {None}
-    assert labels <= {"removed", "added"} and "added" in labels
-    assert raw["output"]["edits"]
+    assert labels <= {"removed", "harper", "llm", "languagetool"} and {"harper", "llm"} <= labels
+    assert "**harper**: ran" in engines and "**llm**: ran" in engines
+    rows = table["data"]
+    assert [r[1] for r in rows] == [e["original"] for e in raw["output"]["edits"]]
+    # Reject the first edit ("has" -> "have"): the applied text keeps "has" and the other fixes.
+    rows[0][0] = False
+    applied = client.predict(text, {"headers": table["headers"], "data": rows}, raw, api_name="/grammar_apply")
+    assert "I has three cats" in applied
 
 
 @pytest.mark.model
@@ -175,9 +181,9 @@ def test_advanced_arguments_leave_out_blanks() -> None:
     }
 
 
-def test_highlight_edits_marks_removed_and_added_text() -> None:
-    edits = [{"start": 2, "end": 5, "original": "has", "replacement": "have"}]
-    assert highlight_edits("I has it", edits) == [("I ", None), ("has", "removed"), ("have", "added"), (" it", None)]
+def test_highlight_edits_marks_removed_text_and_added_text_by_engine() -> None:
+    edits = [{"start": 2, "end": 5, "original": "has", "replacement": "have", "source": "harper+llm"}]
+    assert highlight_edits("I has it", edits) == [("I ", None), ("has", "removed"), ("have", "harper"), (" it", None)]
 
 
 def test_texts_from_file_reads_txt_lines_and_csv_text_column(tmp_path: Path) -> None:

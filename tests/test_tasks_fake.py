@@ -93,10 +93,10 @@ def test_generation_uses_chat_messages_and_task_defaults(fake_pool: FakePool) ->
 def test_grammar_corrects_each_sentence_and_keeps_the_layout(fake_pool: FakePool) -> None:
     fake = fake_pool.fake("smollm2-135m").enqueue(" I have three cats.\nOriginal: next", " She goes home.")
     text = "I has three cat.\n\nShe go home."
-    out = api.run("grammar", pool=fake_pool, text=text).output
+    out = api.run("grammar", pool=fake_pool, text=text, engines=["llm"]).output
     assert out["corrected"] == "I have three cats.\n\nShe goes home."
     assert apply_edits(text, out["edits"]) == out["corrected"]
-    assert {e["source"] for e in out["edits"]} == {"llm"}
+    assert {e["source"] for e in out["edits"]} == {"llm"} and out["engines"] == {"llm": "ran"}
     prompts = [call[1] for call in fake.history]
     assert prompts[0].endswith("Original: I has three cat.\nCorrected:")
     assert prompts[1].endswith("Original: She go home.\nCorrected:")
@@ -188,3 +188,23 @@ def test_run_batch_keeps_going_after_a_bad_item(fake_pool: FakePool) -> None:
     assert [o.id for o in outcomes] == ["a", "b", 3, 4]
     assert [o.error is None for o in outcomes] == [True, False, False, True]
     assert "text is empty" in outcomes[1].error
+
+
+def test_grammar_merges_harper_with_the_llm(fake_pool: FakePool) -> None:
+    # The fake LLM fixes only the plural; Harper (for real) fixes "has"; both fix nothing else.
+    fake_pool.fake("smollm2-135m").enqueue("I has three cats.")
+    out = api.run("grammar", pool=fake_pool, text="I has three cat.").output
+    assert out["corrected"] == "I have three cats."
+    assert {(e["original"], e["source"]) for e in out["edits"]} == {("has", "harper"), ("cat", "llm")}
+
+
+def test_grammar_without_the_llm_never_loads_it(fake_pool: FakePool) -> None:
+    out = api.run("grammar", pool=fake_pool, text="I dont know.", engines="harper").output
+    assert out["corrected"] == "I don't know." and not fake_pool.loaded()
+
+
+def test_grammar_in_other_languages_needs_languagetool(fake_pool: FakePool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LANGUAGETOOL_URL", raising=False)
+    out = api.run("grammar", pool=fake_pool, text="Je suis allé.", language="fr").output
+    assert out["corrected"] == "Je suis allé." and out["edits"] == []
+    assert out["engines"]["harper"].startswith("skipped") and out["engines"]["llm"].startswith("skipped")
