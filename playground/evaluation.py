@@ -66,9 +66,19 @@ def _chrf(preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[Row]) -> dic
     return dict(load_metric("chrf").compute(predictions=list(preds), references=list(refs)) or {})
 
 
+def _tokenized(text: str) -> str:
+    # GLEU compares whitespace tokens. JFLEG is tokenised ("yesterday ."), the engines write prose ("yesterday."):
+    # tokenising everything the same way (sacrebleu's 13a) keeps a fixed space from counting as an error.
+    from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+
+    return str(Tokenizer13a()(text))
+
+
 def _gleu(preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[Row]) -> dict[str, float]:
-    sources = [_text(r, "source", "text") for r in rows]
-    return dict(load_metric("gleu").compute(sources=sources, predictions=list(preds), references=list(refs)) or {})
+    sources = [_tokenized(_text(r, "source", "text")) for r in rows]
+    predictions = [_tokenized(p) for p in preds]
+    references = [[_tokenized(x) for x in group] for group in refs]
+    return dict(load_metric("gleu").compute(sources=sources, predictions=predictions, references=references) or {})
 
 
 def _sentence_chrf(pred: Any, ref: Any, row: Row) -> float:
