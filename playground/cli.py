@@ -165,6 +165,12 @@ def describe(config: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in config.items()) or "defaults"
 
 
+def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
+    from . import bench
+
+    return bench.main(args.names)
+
+
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     from .ui import launch
 
@@ -210,6 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="run a second configuration with these changes (model=..., method=...)")  # fmt: skip
     ev.add_argument("--output", help="per-item results JSONL (default: <data>.<task>.results.jsonl)")
     ev.set_defaults(func=cmd_eval)
+
+    bench = sub.add_parser("bench", help="measure speed against a baseline run in the same process")
+    bench.add_argument("names", nargs="*", choices=["scoring", "engines", "cold-start"], metavar="NAME",
+                       help="scoring, engines, cold-start (default: all)")  # fmt: skip
+    bench.set_defaults(func=cmd_bench)
 
     serve = sub.add_parser("serve", help="launch the web app")
     serve.add_argument("--host", default=None)

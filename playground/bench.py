@@ -1,0 +1,109 @@
+"""Benchmarks that print ratios against a baseline measured in the same process: `nlp-playground bench`."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+REVIEWS = (
+    "The food was cold and the waiter was rude.",
+    "Absolutely loved this film, the acting was superb!",
+    "The package arrived on Tuesday.",
+    "I waited forty minutes and nobody apologised.",
+    "Fast delivery and the shoes fit perfectly.",
+    "The plot made no sense and the jokes fell flat.",
+)
+LABELS = (" positive", " negative", " neutral")
+
+
+def _timed(fn: Callable[[], Any], repeat: int) -> float:
+    """Median seconds of `repeat` calls (after one warm-up call)."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bench_scoring(repeat: int = 3) -> str:
+    """Label scoring: the engine's shared-prefix scoring against re-evaluating the whole prompt for every label."""
+    import numpy as np
+
+    from .backends import POOL
+    from .backends.llamacpp import LlamaCppBackend
+    from .models import resolve
+
+    backend, _ = POOL.get(resolve("smollm2-135m"))
+    assert isinstance(backend, LlamaCppBackend)
+    contexts = [f"Review: {r}\nSentiment:" for r in REVIEWS]
+
+    def naive() -> list[list[float]]:
+        # The baseline: every label evaluates the whole prompt again before its own tokens.
+        results = []
+        for context in contexts:
+            results.append([backend.score(context, [label])[0] for label in LABELS])
+        return results
+
+    def shared() -> list[list[float]]:
+        return [backend.score(context, LABELS) for context in contexts]
+
+    agree = np.allclose(np.array(naive()), np.array(shared()), atol=1e-3)
+    base, fast = _timed(naive, repeat), _timed(shared, repeat)
+    return (
+        f"label scoring, {len(REVIEWS)} reviews x {len(LABELS)} labels: prompt per label {base:.3f} s, "
+        f"shared prefix {fast:.3f} s, speed-up x{base / fast:.1f} (same scores: {agree})"
+    )
+
+
+def bench_engines(tokens: int = 64) -> str:
+    """Decoding speed: llama.cpp on the GGUF file against transformers on its dequantized copy (the baseline)."""
+    from . import api
+
+    prompt: dict[str, Any] = {"prompt": "Write a short story about a lighthouse keeper.", "temperature": 0}
+    prompt["max_new_tokens"] = tokens
+    api.run("generation", engine="transformers", **{**prompt, "max_new_tokens": 4})  # load (and dequantize once)
+    api.run("generation", **{**prompt, "max_new_tokens": 4})
+    hf = api.run("generation", engine="transformers", **prompt).timings
+    cpp = api.run("generation", **prompt).timings
+    return (
+        f"decoding {tokens} tokens: transformers {hf['tokens_per_s']} tok/s, llama.cpp {cpp['tokens_per_s']} tok/s, "
+        f"ratio x{(cpp['tokens_per_s'] or 0) / (hf['tokens_per_s'] or 1):.1f}"
+    )
+
+
+def bench_cold_start() -> str:
+    """A fresh process answering one sentiment request, against a fresh process that only imports the package."""
+    code = "import playground{}"
+    request = "; playground.run('sentiment', text='The food was cold.')"
+
+    def run(extra: str) -> float:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code.format(extra)], check=True, capture_output=True)
+        return time.perf_counter() - start
+
+    base = statistics.median(run("") for _ in range(3))
+    full = statistics.median(run(request) for _ in range(3))
+    return (
+        f"cold start: import alone {base:.2f} s, import + first sentiment answer {full:.2f} s "
+        f"(x{full / base:.1f}; the model load and answer add {full - base:.2f} s)"
+    )
+
+
+BENCHES: dict[str, Callable[[], str]] = {
+    "scoring": bench_scoring,
+    "engines": bench_engines,
+    "cold-start": bench_cold_start,
+}
+
+
+def main(names: Sequence[str]) -> int:
+    """Run the named benchmarks (all when none are named) and print one line each."""
+    for name in names or BENCHES:
+        print(BENCHES[name](), flush=True)
+    return 0
