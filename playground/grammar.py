@@ -107,9 +107,30 @@ def _base_url(url: str) -> str:
 
 
 def languagetool_url() -> str | None:
-    """The LanguageTool server from the LANGUAGETOOL_URL environment variable, or None when it is unset or empty."""
+    """The LanguageTool server: LANGUAGETOOL_URL, else a local one when LANGUAGETOOL_LOCAL=1, else None."""
     url = os.environ.get("LANGUAGETOOL_URL", "").strip()
-    return _base_url(url) if url else None
+    if url:
+        return _base_url(url)
+    if os.environ.get("LANGUAGETOOL_LOCAL", "").strip() == "1":
+        return _local_server_url()
+    return None
+
+
+@functools.cache
+def _local_server_url() -> str | None:
+    """Start a local LanguageTool with language-tool-python (Java; the first start downloads LanguageTool)."""
+    # Opt-in only: nothing may download by default. The started server lives as long as this process.
+    try:
+        import language_tool_python
+
+        tool = language_tool_python.LanguageTool("en-US")
+    except Exception:  # no Java, no network for the download, or a failed start: the engine is unavailable
+        return None
+    _LOCAL_SERVERS.append(tool)
+    return _base_url(str(tool.url))
+
+
+_LOCAL_SERVERS: list[Any] = []
 
 
 def languagetool_available(url: str, timeout: float = 1.5) -> bool:
@@ -278,7 +299,7 @@ def correct(
             if name == "languagetool":
                 url = languagetool_url()
                 if url is None:
-                    status[name] = "unavailable: LANGUAGETOOL_URL is not set"
+                    status[name] = "unavailable: set LANGUAGETOOL_URL (or LANGUAGETOOL_LOCAL=1 to start one)"
                     continue
                 if not languagetool_available(url):
                     status[name] = f"unavailable: no LanguageTool server answers at {url}"

@@ -321,6 +321,7 @@ def test_languagetool_edits_raise_engine_unavailable(monkeypatch: pytest.MonkeyP
     with pytest.raises(EngineUnavailable, match="cannot be reached"):
         languagetool_edits("Some text.", url=CLOSED, timeout=1.0)
     monkeypatch.delenv("LANGUAGETOOL_URL", raising=False)
+    monkeypatch.delenv("LANGUAGETOOL_LOCAL", raising=False)
     with pytest.raises(EngineUnavailable, match="LANGUAGETOOL_URL"):
         languagetool_edits("Some text.")
 
@@ -333,8 +334,9 @@ def test_correct_without_languagetool_still_runs_harper(monkeypatch: pytest.Monk
     assert spans(result["edits"]) == [(2, 6, "dont", "don't")]
     assert result["corrected"] == "I don't know."
     monkeypatch.delenv("LANGUAGETOOL_URL")
+    monkeypatch.delenv("LANGUAGETOOL_LOCAL", raising=False)
     assert correct("I dont know.", engines=("languagetool",))["engines"] == {
-        "languagetool": "unavailable: LANGUAGETOOL_URL is not set"
+        "languagetool": "unavailable: set LANGUAGETOOL_URL (or LANGUAGETOOL_LOCAL=1 to start one)"
     }
 
 
