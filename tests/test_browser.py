@@ -67,7 +67,9 @@ def test_three_tabs_in_a_real_browser(page: Any, tmp_path: Path) -> None:
     corrected = panel.locator("textarea").nth(1)  # the input box, then the corrected text
     page.wait_for_function("el => el.value.includes('cats')", arg=corrected.element_handle(), timeout=60_000)
     assert "cats" in corrected.input_value()
-    panel.get_by_text("added", exact=True).first.wait_for(timeout=30_000)  # the highlighted edits' legend
+    # The merged result: which engines ran, and Harper's fix of "has" beside the model's plurals.
+    page.wait_for_function("document.body.innerText.includes('llm: ran')", timeout=60_000)
+    assert "harper: ran" in panel.inner_text() and "have" in corrected.input_value()
 
     # Clustering: pick the bundled example, run, read the cluster names.
     panel = open_tab(page, "Clustering")
