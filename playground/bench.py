@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .errors import InputError
+
 REVIEWS = (
     "The food was cold and the waiter was rude.",
     "Absolutely loved this film, the acting was superb!",
@@ -104,6 +106,9 @@ BENCHES: dict[str, Callable[[], str]] = {
 
 def main(names: Sequence[str]) -> int:
     """Run the named benchmarks (all when none are named) and print one line each."""
+    unknown = [n for n in names if n not in BENCHES]
+    if unknown:
+        raise InputError(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(BENCHES)}")
     for name in names or BENCHES:
         print(BENCHES[name](), flush=True)
     return 0
