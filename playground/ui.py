@@ -312,11 +312,11 @@ def _task_tab(spec: TaskSpec) -> None:
         def run(*values: Any) -> Iterator[list[Any]]:
             inputs, advanced_args = _collect(spec, values)
             try:
+                cleaned = spec.validate(inputs)  # once, not per streamed token: the views read the cleaned inputs
                 for result in api.stream(spec.name, **inputs, **advanced_args):
                     if not result.done and spec.display not in ("text", "edits"):
                         continue
-                    shown_inputs = {**inputs, **_cleaned(spec, inputs)}
-                    yield [*show(result.output, shown_inputs), stats_line(result), result.to_dict()]
+                    yield [*show(result.output, cleaned), stats_line(result), result.to_dict()]
             except PlaygroundError as exc:
                 raise gr.Error(str(exc), print_exception=False) from None
 
@@ -333,13 +333,6 @@ def _task_tab(spec: TaskSpec) -> None:
             apply_button.click(apply_ticked, inputs=[fields[0], view_components[-1], raw], outputs=view_components[0],
                                api_name=f"{spec.name}_apply")  # fmt: skip
         _batch_section(spec, advanced)
-
-
-def _cleaned(spec: TaskSpec, inputs: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return spec.validate(inputs)
-    except PlaygroundError:
-        return {}
 
 
 def _batch_section(spec: TaskSpec, advanced: list[gr.components.Component]) -> None:
