@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+import logging
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -13,6 +14,8 @@ from .errors import PlaygroundError
 from .models import DEFAULT_EMBEDDER
 from .params import PARAM_NAMES, make_params
 from .registry import TaskSpec, all_tasks, get_task
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -87,7 +90,7 @@ def stream(
     embedder: str | None = None,
     pool: ModelPool = POOL,
     **arguments: Any,
-) -> Iterator[Result]:
+) -> Generator[Result, None, None]:
     """Run a task and yield partial results while it streams; the last one has done=True."""
     spec, inputs, ctx = _prepare(task, arguments, model, engine, embedder, pool)
     last: dict[str, Any] | None = None
@@ -145,7 +148,8 @@ def run_batch(
     """
     for number, item in enumerate(items, 1):
         if isinstance(item, PlaygroundError):
-            yield BatchItem(id=number, error=str(item))
+            row_id = getattr(item, "row_id", None)
+            yield BatchItem(id=number if row_id is None else row_id, error=str(item))
             continue
         fields = dict(item)
         item_id = fields.pop("id", number)
@@ -153,5 +157,8 @@ def run_batch(
             result = run(task, model=model, engine=engine, embedder=embedder, pool=pool, **{**common, **fields})
         except PlaygroundError as exc:
             yield BatchItem(id=item_id, error=str(exc))
+        except Exception as exc:  # a bug must not cost the rows after it; it is logged with its traceback
+            log.exception("task %s failed on row %r", task, item_id)
+            yield BatchItem(id=item_id, error=f"internal error ({type(exc).__name__}); the log has the details")
         else:
             yield BatchItem(id=item_id, result=result)

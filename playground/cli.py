@@ -5,42 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from . import api
 from .errors import InputError, PlaygroundError
+from .logs import configure_logging
+from .public import redact
 from .registry import get_task
-
-
-def parse_param(text: str) -> tuple[str, Any]:
-    """'k=v' -> (k, v), v read as JSON when it parses as JSON, else as the plain string."""
-    key, sep, raw = text.partition("=")
-    if not sep or not key.strip():
-        raise InputError(f"--param takes key=value, got {text!r}")
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        value = raw
-    return key.strip(), value
-
-
-def read_jsonl(path: Path) -> Iterator[dict[str, Any] | PlaygroundError]:
-    """Yield each line's object, or an error for a line that is not a JSON object (the batch goes on)."""
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield InputError(f"line {number} is not valid JSON: {exc.msg}")
-                continue
-            if not isinstance(item, dict):
-                yield InputError(f"line {number} must be a JSON object of the task's inputs")
-                continue
-            yield item
+from .textio import clean_text, parse_param, read_rows
 
 
 def format_output(display: str, output: dict[str, Any]) -> str:
@@ -84,12 +58,15 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     if args.input:
         if not args.output:
             raise InputError("--input needs --output for the results")
-        return run_batch(spec.name, Path(args.input), Path(args.output), arguments, models)
+        return run_batch(spec.name, Path(args.input), Path(args.output), arguments, models, resume=args.resume)
+    if args.resume:
+        raise InputError("--resume needs --input and --output")
     if args.text:
         main = spec.main_input
-        arguments[main.name] = args.text if main.kind == "texts" and len(args.text) > 1 else args.text[0]
+        texts = [clean_text(t) for t in args.text]  # argv may carry undecodable bytes as lone surrogates
+        arguments[main.name] = texts if main.kind == "texts" and len(texts) > 1 else texts[0]
     elif spec.main_input.name not in arguments and not sys.stdin.isatty():
-        arguments[spec.main_input.name] = sys.stdin.read()
+        arguments[spec.main_input.name] = clean_text(sys.stdin.read())
     if args.json:
         print(api.run(spec.name, **models, **arguments).to_json(), file=out)
         return 0
@@ -112,22 +89,23 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def run_batch(task: str, source: Path, target: Path, arguments: dict[str, Any], models: dict[str, Any]) -> int:
-    """Run a JSONL file through a task, writing one result or error line per input line."""
+def run_batch(
+    task: str, source: Path, target: Path, arguments: dict[str, Any], models: dict[str, Any], resume: bool = False
+) -> int:
+    """Run a JSONL or CSV file through a task, writing one result or error line per input row."""
     from tqdm import tqdm
 
-    if not source.is_file():
-        raise InputError(f"input file not found: {source}")
-    total = sum(1 for line in source.open(encoding="utf-8") if line.strip())
-    failed = 0
-    with target.open("w", encoding="utf-8") as sink:
-        items = api.run_batch(task, read_jsonl(source), **models, **arguments)
-        for item in tqdm(items, total=total, desc=task, unit="item", file=sys.stderr):
-            failed += item.error is not None
-            sink.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
-            sink.flush()
-    print(f"{total - failed} ok, {failed} failed -> {target}", file=sys.stderr)
-    return 1 if failed else 0
+    from . import batch
+
+    rows = read_rows(source)
+
+    def bar(items: Iterator[api.BatchItem], total: int) -> Iterable[api.BatchItem]:
+        return tqdm(items, total=total, desc=task, unit="row", file=sys.stderr)
+
+    summary, _ = batch.run_file(task, rows, target, resume=resume, progress=bar, **models, **arguments)
+    skipped = f", {summary.skipped} already done" if summary.skipped else ""
+    print(f"{summary.done} ok, {summary.failed} failed{skipped} -> {target}", file=sys.stderr)
+    return 1 if summary.failed else 0
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
@@ -179,14 +157,17 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="count", default=0,
+                        help="log what the engine does (-vv: also the native libraries' own messages)")  # fmt: skip
     parser = argparse.ArgumentParser(prog="nlp-playground", description="Try NLP tasks on small local models.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    tasks = sub.add_parser("tasks", help="list the tasks and their inputs")
+    tasks = sub.add_parser("tasks", parents=[common], help="list the tasks and their inputs")
     tasks.add_argument("--json", action="store_true", help="print the task schemas as JSON")
     tasks.set_defaults(func=cmd_tasks)
 
-    run = sub.add_parser("run", help="run a task on a text or on a JSONL file")
+    run = sub.add_parser("run", parents=[common], help="run a task on a text or on a JSONL file")
     run.add_argument("task")
     run.add_argument("--text", action="append", help="the task's main text (repeat it for a list of texts)")
     run.add_argument(
@@ -200,11 +181,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--engine", choices=["llama.cpp", "transformers"])
     run.add_argument("--embedder", help="the sentence embedder (default minilm-l6-v2)")
     run.add_argument("--json", action="store_true", help="print one JSON object: task, output, model, timings")
-    run.add_argument("--input", help="a JSONL file of inputs, one object per line (optional id)")
-    run.add_argument("--output", help="where to write the JSONL results of --input")
+    run.add_argument(
+        "--input", help="a JSONL file of inputs, one object per line (optional id), or a CSV with a header"
+    )
+    run.add_argument("--output", help="where to write the JSONL results of --input (one line per input row)")
+    run.add_argument("--resume", action="store_true",
+                     help="keep the results in --output and run only the rows whose id is not there")  # fmt: skip
     run.set_defaults(func=cmd_run)
 
-    ev = sub.add_parser("eval", help="score a task against the references of a JSONL eval set")
+    ev = sub.add_parser("eval", parents=[common], help="score a task against the references of a JSONL eval set")
     ev.add_argument("task")
     ev.add_argument("--data", required=True, help="a JSONL eval set (see assets/eval/ and the README)")
     ev.add_argument("--limit", type=int, help="use the first N items")
@@ -217,12 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--output", help="per-item results JSONL (default: <data>.<task>.results.jsonl)")
     ev.set_defaults(func=cmd_eval)
 
-    bench = sub.add_parser("bench", help="measure speed against a baseline run in the same process")
+    bench = sub.add_parser("bench", parents=[common], help="measure speed against a baseline run in the same process")
     bench.add_argument("names", nargs="*", metavar="NAME",
                        help="scoring, engines, cold-start (default: all)")  # fmt: skip
     bench.set_defaults(func=cmd_bench)
 
-    serve = sub.add_parser("serve", help="launch the web app")
+    serve = sub.add_parser("serve", parents=[common], help="launch the web app")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--share", action="store_true")
@@ -232,10 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    configure_logging(args.verbose)
     try:
         return int(args.func(args, sys.stdout))
     except PlaygroundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(' '.join(str(exc).split()))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -21,6 +21,14 @@ class InputError(PlaygroundError, ValueError):
     """A task input is missing, empty, too long or not one of the allowed values."""
 
 
+class RowError(InputError):
+    """One row of a batch file cannot be read or run; `row_id` is the row's id (its line number by default)."""
+
+    def __init__(self, message: str, row_id: object = None) -> None:
+        super().__init__(message)
+        self.row_id = row_id
+
+
 class ParamError(PlaygroundError, ValueError):
     """A generation parameter is out of range or unknown."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ from .backends import POOL, ModelPool
 from .errors import InputError, PlaygroundError
 from .metrics import load as load_metric
 from .models import DEFAULT_EMBEDDER, resolve
+from .textio import json_line, jsonl_rows, read_text_file
 
 Row = dict[str, Any]
 
@@ -185,22 +185,13 @@ def eval_sets() -> dict[str, Path]:
 
 def read_eval_set(path: Path, limit: int | None = None) -> list[Row]:
     """Read a JSONL eval set; a malformed line is an error naming the line (an eval set must be clean)."""
-    if not path.is_file():
-        raise InputError(f"eval set not found: {path}")
     rows: list[Row] = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path.name} line {number} is not valid JSON: {exc.msg}") from None
-            if not isinstance(row, dict):
-                raise InputError(f"{path.name} line {number} must be a JSON object")
-            rows.append(row)
-            if limit is not None and len(rows) >= limit:
-                break
+    for row in jsonl_rows(read_text_file(path)):
+        if isinstance(row, PlaygroundError):
+            raise InputError(f"{path.name}: {row}")
+        rows.append(row)
+        if limit is not None and len(rows) >= limit:
+            break
     if not rows:
         raise InputError(f"{path.name} holds no items")
     return rows
@@ -264,7 +255,7 @@ def write_items(report: Report, path: Path) -> None:
     """Write per-item results as JSONL: input, output, reference, per-item score (or error)."""
     with path.open("w", encoding="utf-8") as sink:
         for item in report.items:
-            sink.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+            sink.write(json_line(item.to_dict()) + "\n")
 
 
 def metrics_table(reports: Sequence[Report], names: Sequence[str] | None = None) -> str:

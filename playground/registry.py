@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import templates
 from .errors import InputError, TemplateError, UnknownTaskError, did_you_mean
 from .models import DEFAULT_EMBEDDER, DEFAULT_LLM
+from .resources import data_dir
+from .textio import clean_text
 
 if TYPE_CHECKING:
     from .context import TaskContext
@@ -20,6 +25,8 @@ Inputs = dict[str, Any]
 Output = dict[str, Any]
 InputKind = Literal["text", "texts", "choice", "options", "labels", "count"]
 Display = Literal["text", "label", "edits", "clusters"]
+# The app's navigation: each task sits in one group, shown in this order.
+GROUPS = ("Write", "Analyse", "Documents", "Chat")
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ class Input:
     def _choice(self, value: Any) -> str:
         if not isinstance(value, str) or not value.strip():
             raise InputError(f"{self.name} is empty; choose one of: {', '.join(self.choices)}")
-        key = value.strip()
+        key = clean_text(value).strip()
         folded = key.lower()
         for choice in self.choices:
             if choice.lower() == folded:
@@ -85,6 +92,7 @@ class Input:
 def _text(name: str, value: Any, max_chars: int) -> str:
     if not isinstance(value, str):
         raise InputError(f"{name} must be a string, not {type(value).__name__}")
+    value = clean_text(value)
     if not value.strip():
         raise InputError(f"{name} is empty")
     if len(value) > max_chars:
@@ -148,6 +156,7 @@ class TaskSpec:
     default_params: Mapping[str, Any] = field(default_factory=dict)
     streams: bool = False
     order: int = 100  # position of the task in listings and UI tabs
+    group: str = "Write"  # one of GROUPS: where the app lists the task
     examples: str | None = None  # a JSONL file in assets/examples
 
     @property
@@ -180,6 +189,7 @@ class TaskSpec:
         return {
             "name": self.name,
             "title": self.title,
+            "group": self.group,
             "description": self.description,
             "default_model": self.default_model if self.uses_llm else None,
             "embedder": self.embedder,
@@ -219,6 +229,8 @@ def register(spec: TaskSpec) -> TaskSpec:
             raise TemplateError(f"template {name!r} uses {sorted(unknown)}, not inputs of task {spec.name!r}")
     if spec.templates and not input_names & set().union(*(templates.variables(t) for t in spec.templates)):
         raise TemplateError(f"the templates of task {spec.name!r} use none of its inputs")
+    if spec.group not in GROUPS:
+        raise ValueError(f"task {spec.name!r} is in group {spec.group!r}; the groups are {', '.join(GROUPS)}")
     for i in spec.inputs:
         if i.kind in ("choice", "options") and not i.choices:
             raise ValueError(f"input {i.name!r} of task {spec.name!r} is a choice with no choices")
@@ -226,16 +238,37 @@ def register(spec: TaskSpec) -> TaskSpec:
     return spec
 
 
+def tasks_package() -> ModuleType:
+    """The built-in task modules as `playground.tasks`: installed there, or the repository's tasks/ folder.
+
+    They are never importable as a top-level `tasks`, so a user's own tasks.py (Invoke, Fabric) shadows nothing.
+    """
+    try:
+        return importlib.import_module("playground.tasks")
+    except ModuleNotFoundError as exc:
+        if exc.name != "playground.tasks":
+            raise
+    folder = data_dir("tasks")  # a source checkout run without installing (how Spaces runs app.py)
+    spec = importlib.util.spec_from_file_location(
+        "playground.tasks", folder / "__init__.py", submodule_search_locations=[str(folder)]
+    )
+    if spec is None or spec.loader is None:  # pragma: no cover - the folder ships with the package
+        raise TemplateError(f"cannot load the task modules from {folder}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["playground.tasks"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def _load_builtin() -> None:
-    """Import every module of the `tasks` package and register its SPEC, once."""
+    """Import every module of `playground.tasks` and register its SPEC, once."""
     global _loaded
     with _LOADED:
         if _loaded:
             return
-        import tasks
-
-        for module in pkgutil.iter_modules(tasks.__path__):
-            spec = getattr(importlib.import_module(f"tasks.{module.name}"), "SPEC", None)
+        package = tasks_package()
+        for module in pkgutil.iter_modules(package.__path__):
+            spec = getattr(importlib.import_module(f"playground.tasks.{module.name}"), "SPEC", None)
             if isinstance(spec, TaskSpec) and spec.name not in _REGISTRY:
                 register(spec)
         _loaded = True
@@ -258,4 +291,4 @@ def all_tasks() -> list[TaskSpec]:
     return sorted(_REGISTRY.values(), key=lambda spec: (spec.order, spec.name))
 
 
-__all__ = ["DEFAULT_EMBEDDER", "Input", "TaskSpec", "all_tasks", "get_task", "register"]
+__all__ = ["DEFAULT_EMBEDDER", "GROUPS", "Input", "TaskSpec", "all_tasks", "get_task", "register"]

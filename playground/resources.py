@@ -10,7 +10,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 @functools.cache
 def data_dir(name: str) -> Path:
-    """Return the folder `name` (prompts or assets): beside the package in a checkout, inside it when installed."""
+    """Return the folder `name` (prompts, assets, tasks): beside the package in a checkout, inside it when installed."""
     for candidate in (_PACKAGE / name, _PACKAGE.parent / name):
         if candidate.is_dir():
             return candidate

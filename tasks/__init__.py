@@ -1,1 +1,1 @@
-"""The built-in tasks, one module each. A module defines SPEC; the registry finds it by itself."""
+"""The built-in tasks, one module each, imported as `playground.tasks`. A module defines SPEC; the registry finds it."""

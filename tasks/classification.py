@@ -23,5 +23,6 @@ SPEC = TaskSpec(
     run=choice_runner("classification.j2", lambda inputs: inputs["labels"]),
     display="label",
     order=70,
+    group="Analyse",
     examples="classification.jsonl",
 )

@@ -136,5 +136,6 @@ SPEC = TaskSpec(
     display="clusters",
     default_params={"max_new_tokens": 12},
     order=80,
+    group="Analyse",
     examples="clustering.jsonl",
 )

@@ -19,5 +19,6 @@ SPEC = TaskSpec(
     default_params={"max_new_tokens": 200, "temperature": 0.7, "top_p": 0.95, "repetition_penalty": 1.1},
     streams=True,
     order=10,
+    group="Write",
     examples="generation.jsonl",
 )

@@ -107,5 +107,6 @@ SPEC = TaskSpec(
     display="edits",
     streams=True,
     order=50,
+    group="Write",
     examples="grammar.jsonl",
 )

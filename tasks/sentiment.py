@@ -52,5 +52,6 @@ SPEC = TaskSpec(
     run=classify,
     display="label",
     order=40,
+    group="Analyse",
     examples="sentiment.jsonl",
 )

@@ -24,5 +24,6 @@ SPEC = TaskSpec(
     default_params={"max_new_tokens": 120},
     streams=True,
     order=60,
+    group="Write",
     examples="style_transfer.jsonl",
 )

@@ -90,5 +90,6 @@ SPEC = TaskSpec(
     default_params={"max_new_tokens": 160, "repetition_penalty": 1.1},
     streams=True,
     order=30,
+    group="Write",
     examples="summarization.jsonl",
 )

@@ -107,5 +107,6 @@ SPEC = TaskSpec(
     default_params={"max_new_tokens": 200},
     streams=True,
     order=20,
+    group="Write",
     examples="translation.jsonl",
 )

@@ -13,7 +13,11 @@ import pytest
 from playground.backends import POOL
 from playground.params import GenerationParams
 from playground.registry import get_task
-from playground.ui import advanced_arguments, create_app, highlight_edits, parse_stop, read_batch, texts_from_file
+from playground.textio import texts_from_file
+from playground.ui import create_app
+from playground.ui.batch import read_batch
+from playground.ui.helpers import advanced_arguments, parse_stop
+from playground.ui.views import highlight_edits
 
 
 def free_port() -> int:
@@ -199,7 +203,7 @@ def test_read_batch_reports_malformed_lines_and_unknown_columns(tmp_path: Path) 
     path = tmp_path / "in.jsonl"
     path.write_text('{"text": "a", "gold": "x"}\n[1, 2]\n')
     rows, ignored = read_batch(str(path), get_task("sentiment"))
-    assert rows[0] == {"text": "a"} and ignored == ["gold"]
+    assert rows[0] == {"text": "a", "id": 1} and ignored == ["gold"]
     assert "must be a JSON object" in str(rows[1])
     with pytest.raises(Exception, match=r"\.csv"):
         read_batch(str(tmp_path / "x.xlsx"), get_task("sentiment"))

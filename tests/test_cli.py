@@ -32,7 +32,7 @@ def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
         (["run", "sentiment", "--text", "x", "--param", "temperature=9"], "temperature"),
         (["run", "sentiment", "--text", "x", "--param", "oops"], "key=value"),
         (["run", "translation", "--text", "hi", "--param", "target_lang=xx"], "unknown target_lang"),
-        (["run", "sentiment", "--input", "missing.jsonl", "--output", "o.jsonl"], "input file not found"),
+        (["run", "sentiment", "--input", "missing.jsonl", "--output", "o.jsonl"], "file not found: missing.jsonl"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from playground.backends.base import trim_at_stops
-from playground.cli import parse_param
 from playground.edits import apply_edits, diff_edits
 from playground.taskkit import first_line, softmax, split_sentences, top_choice
-from tasks.clustering import clean_name, keywords
-from tasks.grammar import accept_rewrite, sentence_spans
+from playground.tasks.clustering import clean_name, keywords
+from playground.tasks.grammar import accept_rewrite, sentence_spans
+from playground.textio import parse_param
 
 
 @pytest.mark.parametrize(

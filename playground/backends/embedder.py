@@ -16,9 +16,9 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the installation
     raise ModelError("the embedder needs sentence-transformers: pip install nlp-playground") from exc
 
-from transformers.utils import logging as _transformers_logging
+from ..logs import quiet_transformers
 
-_transformers_logging.disable_progress_bar()  # a load is timed and reported; no bars on stderr
+quiet_transformers()  # a load is timed and reported; no bars or warnings on stderr unless asked for
 
 if TYPE_CHECKING:
     import numpy as np

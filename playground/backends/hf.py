@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelError
+from ..logs import quiet_transformers
 from ..models import ModelRef, Preset, cache_dir
 from ..params import GenerationParams
 from .base import Backend, Prompt, trim_at_stops
@@ -21,7 +22,7 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the installation
     raise ModelError("the transformers engine needs torch and transformers: pip install nlp-playground") from exc
 
-transformers.utils.logging.disable_progress_bar()  # a load is timed and reported; no bars on stderr
+quiet_transformers()  # a load is timed and reported; no bars or warnings on stderr unless asked for
 
 DTYPE = torch.bfloat16  # bf16 decodes ~1.5x faster than fp32 on these AVX512-BF16 CPUs
 

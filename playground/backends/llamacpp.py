@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError
+from ..logs import route_llama_cpp_logs
 from ..models import ModelRef
 from ..params import GenerationParams
 from .base import Backend, Prompt, trim_at_stops
@@ -19,6 +20,8 @@ try:
     import llama_cpp
 except ImportError as exc:  # pragma: no cover - depends on the installation
     raise ModelError("the llama.cpp engine needs llama-cpp-python: pip install llama-cpp-python") from exc
+
+route_llama_cpp_logs()  # llama.cpp's own stderr lines go to logging, shown with -vv only
 
 N_CTX = 4096
 

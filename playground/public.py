@@ -1,0 +1,116 @@
+"""Public mode: what a deployment open to anyone accepts from the page (models, sizes), and secrets kept out of text.
+
+On when `SPACE_ID` is set (Hugging Face Spaces) or `NLP_PLAYGROUND_PUBLIC=1`; `NLP_PLAYGROUND_PUBLIC=0` turns it off
+on a private Space. Locally nothing is restricted. The checks run before any disk or network access.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import InputError, ModelError, ParamError
+from .models import PRESETS
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Sizes a deployment accepts; None means no limit beyond the task's own."""
+
+    max_input_chars: int | None = None
+    max_texts: int | None = None
+    max_new_tokens: int | None = None
+    max_file_size: str | None = None  # Gradio's format: "2mb"
+    max_batch_rows: int | None = None
+    max_eval_items: int | None = None
+
+
+PUBLIC_LIMITS = Limits(
+    max_input_chars=4000,
+    max_texts=100,
+    max_new_tokens=512,
+    max_file_size="2mb",
+    max_batch_rows=200,
+    max_eval_items=100,
+)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the app accepts: everything locally; presets, an allow-list and smaller sizes in public mode."""
+
+    public: bool = False
+    allowed_models: frozenset[str] = frozenset()
+    limits: Limits = field(default_factory=Limits)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Policy:
+        """Read public mode and the allow-list (comma- or space-separated ids) from the environment."""
+        env = os.environ if env is None else env
+        flag = env.get("NLP_PLAYGROUND_PUBLIC")
+        public = _truthy(flag) if flag is not None and flag.strip() else bool(env.get("SPACE_ID"))
+        if not public:
+            return cls()
+        allowed = frozenset(m for m in re.split(r"[,\s]+", env.get("NLP_PLAYGROUND_ALLOWED_MODELS", "")) if m)
+        return cls(public=True, allowed_models=allowed, limits=PUBLIC_LIMITS)
+
+    def models(self, role: str = "llm") -> list[str]:
+        """The model names the page offers: the presets of that role, then the allow-listed ids."""
+        presets = [name for name, p in PRESETS.items() if p.role == role]
+        return presets + sorted(self.allowed_models - set(presets)) if self.public else presets
+
+    def check_model(self, name: Any, role: str = "llm") -> None:
+        """Refuse a model that public mode does not allow; the message repeats nothing the user typed."""
+        if not self.public or name is None or (isinstance(name, str) and not name.strip()):
+            return
+        if not isinstance(name, str) or name.strip() not in self.models(role):
+            raise ModelError(
+                f"this public deployment runs only these models: {', '.join(self.models(role))}. "
+                "Its operator can allow more with NLP_PLAYGROUND_ALLOWED_MODELS."
+            )
+
+    def check(self, inputs: Mapping[str, Any], arguments: Mapping[str, Any]) -> None:
+        """Check a request's task inputs and model/generation arguments against the limits."""
+        if not self.public:
+            return
+        self.check_model(arguments.get("model"))
+        self.check_model(arguments.get("embedder"), role="embedder")
+        limits = self.limits
+        tokens = arguments.get("max_new_tokens")
+        if limits.max_new_tokens and isinstance(tokens, int) and tokens > limits.max_new_tokens:
+            raise ParamError(f"max_new_tokens: at most {limits.max_new_tokens} on this public deployment")
+        for name, value in inputs.items():
+            texts = value if isinstance(value, list) else [value]
+            if limits.max_texts and isinstance(value, list) and len(value) > limits.max_texts:
+                raise InputError(f"{name}: at most {limits.max_texts} texts on this public deployment")
+            longest = max((len(t) for t in texts if isinstance(t, str)), default=0)
+            if limits.max_input_chars and longest > limits.max_input_chars:
+                raise InputError(
+                    f"{name} is too long for this public deployment: {longest} characters, "
+                    f"the limit is {limits.max_input_chars}"
+                )
+
+    def check_rows(self, count: int, what: str = "rows") -> None:
+        """Refuse a batch or eval set larger than public mode allows."""
+        limit = self.limits.max_eval_items if what == "items" else self.limits.max_batch_rows
+        if self.public and limit and count > limit:
+            raise InputError(f"the file has {count} {what}; this public deployment runs at most {limit}")
+
+
+_SECRET_NAME = re.compile(r"TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
+
+
+def redact(text: str, env: Mapping[str, str] | None = None) -> str:
+    """Text with the value of every secret-looking environment variable (HF_TOKEN, *_API_KEY, ...) masked."""
+    env = os.environ if env is None else env
+    for name, value in env.items():
+        if len(value) >= 8 and _SECRET_NAME.search(name) and value in text:
+            text = text.replace(value, "[redacted]")
+    return text

@@ -1,0 +1,72 @@
+"""The app's assembly: navigation built from the task groups, the shared queue, public-mode launch settings."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import gradio as gr
+
+from ..public import Policy
+from ..registry import GROUPS, all_tasks
+from .evaluate import evaluate_tab
+from .task_tab import task_tab
+
+QUEUE_SIZE = 32  # requests waiting beyond this are refused at once ("queue is full"), not left to time out
+
+
+def _about(policy: Policy) -> None:
+    with gr.Tab("About", id="about"):
+        rows = ["| Group | Task | What it does | Model |", "|---|---|---|---|"]
+        for spec in all_tasks():
+            models = [m for m in (spec.default_model if spec.uses_llm else None, spec.embedder) if m]
+            rows.append(f"| {spec.group} | **{spec.title}** | {spec.description} | {' + '.join(models)} |")
+        public = (
+            "\n\nThis is a public deployment: it runs only the models listed under *Advanced*, with "
+            f"inputs up to {policy.limits.max_input_chars} characters, at most {policy.limits.max_new_tokens} new "
+            f"tokens and uploads up to {policy.limits.max_file_size}."
+            if policy.public
+            else "\n\nWith the network, put any Hugging Face model id in a tab's *Advanced* section."
+        )
+        gr.Markdown(
+            "# NLP playground\n"
+            "Small language models, running on this machine's CPU, trying one task per tab. Pick a group, then a "
+            "task, type a text or click an example, and press **Run**. Generated text streams in as it is made; "
+            "the line under each result says which model ran, how fast, and how long the first token took.\n\n"
+            + "\n".join(rows)
+            + "\n\nThe embedded models are small (135M and 270M parameters): quick, private and offline, but "
+            "often wrong." + public
+        )
+
+
+def create_app(policy: Policy | None = None, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
+    """Build the app from the registry, one top-level tab per task group; nothing is loaded until a request."""
+    policy = Policy.from_env() if policy is None else policy
+    tasks = all_tasks()
+    with gr.Blocks(title="NLP playground") as demo, gr.Tabs():
+        _about(policy)
+        for group in GROUPS:
+            members = [spec for spec in tasks if spec.group == group]
+            if not members:
+                continue
+            with gr.Tab(group, id=f"group-{group.lower()}"), gr.Tabs():
+                for spec in members:
+                    task_tab(spec, policy)
+        evaluate_tab(policy)
+    demo.queue(max_size=queue_size, default_concurrency_limit=1)
+    return demo
+
+
+def launch_settings(policy: Policy) -> dict[str, Any]:
+    """Keyword arguments of Blocks.launch that public mode adds (the upload limit; Gradio has none by default)."""
+    return {"max_file_size": policy.limits.max_file_size} if policy.limits.max_file_size else {}
+
+
+def launch(host: str | None = None, port: int | None = None, share: bool = False, **kwargs: Any) -> gr.Blocks:
+    """Launch the app; on Spaces (SPACE_ID) or when GRADIO_SERVER_NAME says so, it listens on every interface."""
+    if host is None:
+        host = os.environ.get("GRADIO_SERVER_NAME") or ("0.0.0.0" if os.environ.get("SPACE_ID") else "127.0.0.1")
+    policy = Policy.from_env()
+    demo = create_app(policy)
+    demo.launch(server_name=host, server_port=port, share=share, **{**launch_settings(policy), **kwargs})
+    return demo

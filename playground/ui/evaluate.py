@@ -1,0 +1,92 @@
+"""The Evaluate tab: score a task on a bundled or uploaded eval set, show the metrics and the worst items."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from ..errors import InputError, PlaygroundError
+from ..public import Policy
+from ..textio import parse_param
+from .helpers import ADVANCED, LLM_QUEUE, advanced_arguments, user_message
+
+
+def parse_settings(text: str | None) -> dict[str, Any]:
+    """key=value lines (values read as JSON when they parse) into a configuration."""
+    return dict(parse_param(line.strip()) for line in str(text or "").splitlines() if line.strip())
+
+
+def evaluate_tab(policy: Policy) -> None:
+    """The Evaluate tab."""
+    from .. import evaluation
+
+    sets = evaluation.eval_sets()
+    with gr.Tab("Evaluate", id="evaluate"):
+        gr.Markdown(
+            "Score a task against reference answers: pick a bundled set (or upload a JSONL file in the same "
+            "format), a model and settings, and run. The metrics come from local `evaluate` modules; the table "
+            "below lists the worst items."
+        )
+        with gr.Row():
+            with gr.Column():
+                task_box = gr.Dropdown(list(evaluation.EVAL_TASKS), value="sentiment", label="Task")
+                dataset = gr.Dropdown(list(sets), value="bundled: sentiment", label="Eval set")
+                upload = gr.File(label="…or upload a JSONL eval set", file_types=[".jsonl"], type="filepath")
+                limit = gr.Number(value=20, precision=0, minimum=1, label="Items (the first N)")
+            with gr.Column():
+                model = gr.Dropdown(policy.models(), value=None, label="Model (blank = the task's default)",
+                                    allow_custom_value=not policy.public)  # fmt: skip
+                engine = gr.Dropdown(["auto", "llama.cpp", "transformers"], value="auto", label="Engine")
+                settings = gr.Textbox(label="Settings (key=value per line)", lines=3,
+                                      placeholder="temperature=0\nmethod=generate\nmode=extractive")  # fmt: skip
+                button = gr.Button("Run evaluation", variant="primary")
+        metrics = gr.Dataframe(headers=["metric", "value"], label="Metrics")
+        worst = gr.Dataframe(headers=["id", "score", "prediction", "reference", "error"], label="Worst items",
+                             wrap=True)  # fmt: skip
+        results = gr.File(label="Per-item results (JSONL)")
+        task_box.change(lambda t: f"bundled: {t}" if f"bundled: {t}" in sets else None, task_box, dataset)
+
+        def run(
+            task: str,
+            eval_set: str | None = None,
+            file: str | None = None,
+            limit: float | None = 20,
+            model: str | None = None,
+            engine: str = "auto",
+            settings: str | None = None,
+            progress: gr.Progress = gr.Progress(),  # noqa: B008
+        ) -> list[Any]:
+            try:
+                source = Path(file) if file else sets.get(eval_set or "")
+                if source is None:
+                    raise InputError("choose an eval set or upload one")
+                count = int(limit) if limit else None
+                if policy.public:
+                    count = min(count or policy.limits.max_eval_items or 0, policy.limits.max_eval_items or 0)
+                rows = evaluation.read_eval_set(source, count)
+                config = parse_settings(settings)
+                config.update(advanced_arguments([model, engine, *[None] * (len(ADVANCED) - 2)]))
+                policy.check({}, config)
+                report = evaluation.evaluate(task, rows, config, progress=lambda r: progress.tqdm(r, desc=task))
+            except PlaygroundError as exc:
+                raise gr.Error(user_message(exc), print_exception=False) from None
+            target = Path(tempfile.mkdtemp(prefix="nlp-playground-eval-")) / f"{task}-eval.jsonl"
+            evaluation.write_items(report, target)
+            table = [[k, v] for k, v in report.metrics.items()]
+            shown = [(i, json.dumps(i.prediction, ensure_ascii=False), json.dumps(i.reference, ensure_ascii=False))
+                     for i in report.worst(10)]  # fmt: skip
+            rows_out = [[str(i.id), i.score, pred, ref, i.error or ""] for i, pred, ref in shown]
+            return [table, rows_out, str(target)]
+
+        button.click(
+            run,
+            inputs=[task_box, dataset, upload, limit, model, engine, settings],
+            outputs=[metrics, worst, results],
+            api_name="evaluate",
+            concurrency_id=LLM_QUEUE,
+            concurrency_limit=1,
+        )

@@ -1,0 +1,165 @@
+"""One tab per registered task, generated from its spec: inputs, Run/Stop, Advanced settings, result view, batch."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import gradio as gr
+
+from .. import api
+from ..errors import PlaygroundError
+from ..params import MAX_NEW_TOKENS_CAP, GenerationParams
+from ..public import Policy
+from ..registry import Input, TaskSpec
+from ..resources import data_dir
+from ..textio import texts_from_file
+from .batch import batch_section
+from .helpers import ADVANCED, LANGUAGE_NAMES, LLM_QUEUE, advanced_arguments, stats_line, user_message, with_parameters
+from .views import VIEWS, apply_ticked
+
+UPLOAD = "upload"  # the API name of the file slot of list-taking tasks
+
+
+def _input_component(item: Input, policy: Policy) -> gr.components.Component:
+    limit = min(item.max_chars, policy.limits.max_input_chars or item.max_chars)
+    if item.kind == "choice":
+        choices = [(LANGUAGE_NAMES.get(c, c), c) for c in item.choices]
+        return gr.Dropdown(choices=choices, value=item.default, label=item.label, info=item.help or None)
+    if item.kind == "options":
+        return gr.CheckboxGroup(list(item.choices), value=list(item.default or ()), label=item.label,
+                                info=item.help or None)  # fmt: skip
+    if item.kind == "count":
+        return gr.Dropdown(choices=["auto", *map(str, range(2, 11))], value=str(item.default), label=item.label,
+                           allow_custom_value=True)  # fmt: skip
+    if item.kind == "labels":
+        return gr.Textbox(label=item.label, placeholder="sports, politics, business", info=item.help or None)
+    if item.kind == "texts":
+        count = min(item.max_items, policy.limits.max_texts or item.max_items)
+        return gr.Textbox(label=f"{item.label} (one per line)", lines=10, max_length=limit * count)
+    return gr.Textbox(label=item.label, lines=6, max_length=limit, placeholder="Type or paste a text…")
+
+
+def _example_value(item: Input, value: Any) -> Any:
+    """An example's value in the form its component takes."""
+    if value is None:
+        value = item.default
+    if item.kind == "options":
+        return list(value or ())
+    if isinstance(value, list):
+        return ("\n" if item.kind == "texts" else ", ").join(value)
+    return str(value) if item.kind == "count" else value
+
+
+def _examples(spec: TaskSpec) -> list[list[Any]]:
+    if not spec.examples:
+        return []
+    path = data_dir("assets") / "examples" / spec.examples
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [[_example_value(i, row.get(i.name)) for i in spec.inputs] for row in rows]
+
+
+def advanced_controls(spec: TaskSpec, policy: Policy) -> list[gr.components.Component]:
+    """The Advanced accordion: model, engine and decoding settings, in the order of ADVANCED."""
+    defaults = GenerationParams().merged(**spec.default_params)
+    decoding = spec.display != "label"  # label scoring ignores decoding settings
+    custom = not policy.public  # a public page offers its allowed models only
+    max_tokens = policy.limits.max_new_tokens or MAX_NEW_TOKENS_CAP
+    with gr.Accordion("Advanced", open=False):
+        with gr.Row():
+            info = "a preset, or a hub id / local path (needs the network or the files)" if custom else None
+            model = gr.Dropdown(policy.models(), value=spec.default_model, label="Model", allow_custom_value=custom,
+                                info=info)  # fmt: skip
+            engine = gr.Dropdown(["auto", "llama.cpp", "transformers"], value="auto", label="Engine")
+        with gr.Row(visible=decoding):
+            max_new = gr.Slider(1, max_tokens, value=min(defaults.max_new_tokens, max_tokens), step=1,
+                                label="Max new tokens")  # fmt: skip
+            temperature = gr.Slider(0, 2, value=defaults.temperature, step=0.05, label="Temperature (0 = greedy)")
+            top_p = gr.Slider(0.05, 1, value=defaults.top_p, step=0.05, label="Top-p")
+        with gr.Row(visible=decoding):
+            top_k = gr.Number(value=defaults.top_k, precision=0, label="Top-k (0 = off)")
+            rep = gr.Slider(0.5, 2, value=defaults.repetition_penalty, step=0.05, label="Repetition penalty")
+            beams = gr.Slider(1, 8, value=defaults.num_beams, step=1, label="Beams (transformers engine)")
+        with gr.Row(visible=decoding):
+            seed = gr.Number(value=None, precision=0, label="Seed (blank = random)")
+            stop = gr.Textbox(label="Stop sequences", placeholder="one per line; \\n for a newline", lines=1)
+    return [model, engine, max_new, temperature, top_p, top_k, rep, beams, seed, stop]
+
+
+def collect(spec: TaskSpec, values: Sequence[Any], policy: Policy) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The task inputs and api.run arguments of one request, checked against the deployment's policy."""
+    inputs = dict(zip([i.name for i in spec.inputs], values[: len(spec.inputs)], strict=True))
+    upload = values[len(spec.inputs)] if spec.main_input.kind == "texts" else None
+    if upload:
+        typed = inputs.get(spec.main_input.name) or ""
+        lines = typed if isinstance(typed, list) else str(typed).splitlines()
+        inputs[spec.main_input.name] = [*lines, *texts_from_file(upload)]
+    advanced = advanced_arguments(values[-len(ADVANCED) :])
+    inputs = {k: v for k, v in inputs.items() if v not in (None, "")}
+    policy.check(inputs, advanced)
+    return inputs, advanced
+
+
+def parameter_names(spec: TaskSpec) -> tuple[list[str], dict[str, Any]]:
+    """The API parameter names of a task's endpoint (its inputs, the upload slot, the Advanced settings), defaults."""
+    names = [i.name for i in spec.inputs] + ([UPLOAD] if spec.main_input.kind == "texts" else []) + list(ADVANCED)
+    defaults: dict[str, Any] = {i.name: i.default for i in spec.inputs if not i.required}
+    defaults |= {UPLOAD: None} | {name: None for name in ADVANCED}
+    return names, defaults
+
+
+def task_tab(spec: TaskSpec, policy: Policy) -> None:
+    """The tab of one task."""
+    with gr.Tab(spec.title, id=spec.name):
+        gr.Markdown(spec.description)
+        with gr.Row():
+            with gr.Column():
+                fields = [_input_component(item, policy) for item in spec.inputs]
+                extra: list[gr.components.Component] = []
+                if spec.main_input.kind == "texts":
+                    extra.append(gr.File(label="…or upload a .txt (one per line) or .csv", file_types=[".txt", ".csv"],
+                                         type="filepath"))  # fmt: skip
+                with gr.Row():
+                    run_button = gr.Button("Run", variant="primary")
+                    stop_button = gr.Button("Stop", variant="stop")
+                advanced = advanced_controls(spec, policy)
+            with gr.Column():
+                view_components, show = VIEWS[spec.display](spec)
+                apply_button = gr.Button("Apply the ticked edits") if spec.display == "edits" else None
+                stats = gr.Markdown()
+                with gr.Accordion("Raw output (JSON)", open=False):
+                    raw = gr.JSON(label="Result")
+        examples = _examples(spec)
+        if examples:
+            gr.Examples(examples, inputs=fields, cache_examples=False, label="Examples")
+
+        def run(*values: Any) -> Iterator[list[Any]]:
+            try:
+                inputs, advanced_args = collect(spec, values, policy)
+                cleaned = spec.validate(inputs)  # once, not per streamed token: the views read the cleaned inputs
+                results = api.stream(spec.name, **inputs, **advanced_args)
+                try:
+                    for result in results:
+                        if not result.done and spec.display not in ("text", "edits"):
+                            continue
+                        yield [*show(result.output, cleaned), stats_line(result), result.to_dict()]
+                finally:
+                    results.close()  # on Stop, end the generation now and free the model for the next request
+            except PlaygroundError as exc:
+                raise gr.Error(user_message(exc), print_exception=False) from None
+
+        names, defaults = parameter_names(spec)
+        event = run_button.click(
+            with_parameters(run, names, defaults),
+            inputs=[*fields, *extra, *advanced],
+            outputs=[*view_components, stats, raw],
+            api_name=spec.name,
+            concurrency_id=LLM_QUEUE,
+            concurrency_limit=1,
+        )
+        stop_button.click(None, cancels=[event])
+        if apply_button is not None:
+            apply_button.click(apply_ticked, inputs=[fields[0], view_components[-1], raw], outputs=view_components[0],
+                               api_name=f"{spec.name}_apply")  # fmt: skip
+        batch_section(spec, advanced, policy)
