@@ -12,7 +12,7 @@ import pytest
 
 from playground.backends import POOL
 from playground.params import GenerationParams
-from playground.registry import get_task
+from playground.registry import GROUPS, all_tasks, get_task
 from playground.textio import texts_from_file
 from playground.ui import create_app
 from playground.ui.batch import read_batch
@@ -65,6 +65,35 @@ def test_every_task_has_a_stable_api_name(client: Any) -> None:
     for task in ("generation", "translation", "summarization", "sentiment", "grammar", "style_transfer",
                  "classification", "clustering"):  # fmt: skip
         assert f"/{task}" in endpoints and f"/{task}_batch" in endpoints
+
+
+def test_endpoint_parameters_are_named_after_the_task_inputs(client: Any) -> None:
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    advanced = ["model", "engine", "max_new_tokens", "temperature", "top_p", "top_k", "repetition_penalty",
+                "num_beams", "seed", "stop"]  # fmt: skip
+    for spec in all_tasks():
+        parameters = endpoints[f"/{spec.name}"]["parameters"]
+        names = [p["parameter_name"] for p in parameters]
+        upload = ["upload"] if spec.main_input.kind == "texts" else []
+        assert names == [i.name for i in spec.inputs] + upload + advanced
+        required = {p["parameter_name"] for p in parameters if not p["parameter_has_default"]}
+        assert required == {i.name for i in spec.inputs if i.required}, spec.name
+        assert [p["parameter_name"] for p in endpoints[f"/{spec.name}_batch"]["parameters"]] == ["file", *advanced]
+    assert not any(p["parameter_name"].startswith("param_") for e in endpoints.values() for p in e["parameters"])
+
+
+def test_tasks_are_grouped_for_the_navigation() -> None:
+    groups = {spec.name: spec.group for spec in all_tasks()}
+    assert groups["translation"] == "Write" and groups["clustering"] == "Analyse"
+    assert set(groups.values()) <= set(GROUPS)
+
+
+@pytest.mark.model
+def test_keyword_call_with_only_the_required_inputs(client: Any) -> None:
+    label, _, raw = client.predict(text="The soup was cold and the bread was stale.", api_name="/sentiment")
+    assert label["label"] == "negative" and raw["output"]["label"] == "negative"
+    text, _, raw = client.predict(text="Thank you very much.", target_lang="fr", api_name="/translation")
+    assert "merci" in text.lower()
 
 
 @pytest.mark.model

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from playground.registry import all_tasks
+
 from .test_app import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -45,7 +47,9 @@ def page(page_url: str) -> Iterator[Any]:
 
 
 def open_tab(page: Any, title: str) -> Any:
-    """Click a task's tab and return its (now visible) panel."""
+    """Click a task's group, then its tab, and return the task's (now visible) panel."""
+    group = next(spec.group for spec in all_tasks() if spec.title == title)
+    page.get_by_role("tab", name=group, exact=True).click()
     page.get_by_role("tab", name=title, exact=True).click()
     panel = page.locator('[role="tabpanel"]:visible').last
     panel.get_by_role("button", name="Run", exact=True).wait_for()
@@ -82,3 +86,37 @@ def test_three_tabs_in_a_real_browser(page: Any, tmp_path: Path) -> None:
     shot = tmp_path / "app.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
+
+
+PAYLOADS = ['<img src=x onerror="alert(1)">', "<script>alert(2)</script>", '<svg onload="alert(3)"></svg>']
+
+
+def test_markup_in_inputs_and_outputs_is_shown_as_text(page: Any) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    # Classification: the labels come back in the prediction chart.
+    panel = open_tab(page, "Classification")
+    boxes = panel.locator("textarea")
+    boxes.nth(0).fill(f"The striker scored. {PAYLOADS[2]}")
+    panel.locator("input[type=text], textarea").nth(1).fill(f"sports, {PAYLOADS[0]}")
+    panel.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_function("document.body.innerText.includes('first token')", timeout=60_000)
+    assert 'onerror="alert(1)"' in panel.inner_text()
+
+    # Clustering: the texts come back in the cluster list (Markdown) and the plot's tooltips.
+    panel = open_tab(page, "Clustering")
+    texts = [f"{PAYLOADS[0]} football match", f"{PAYLOADS[1]} football goal", "bake bread", f"{PAYLOADS[2]} bake cake"]
+    panel.locator("textarea").first.fill("\n".join(texts))
+    panel.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_function("document.body.innerText.includes('football goal')", timeout=90_000)
+    assert "<script>alert(2)</script>" in panel.inner_text()
+
+    # Grammar: the text comes back corrected and in the highlighted edits.
+    panel = open_tab(page, "Grammar correction")
+    panel.locator("textarea").first.fill(f"She go home. {PAYLOADS[0]}")
+    panel.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_function("document.body.innerText.includes('llm: ran')", timeout=60_000)
+    page.wait_for_timeout(500)
+    assert dialogs == []
+    assert page.evaluate("document.querySelectorAll('img[src=\"x\"], svg[onload]').length") == 0

@@ -97,3 +97,21 @@ def test_batch_writes_one_line_per_input_and_survives_bad_lines(tmp_path: Path) 
     assert rows[0]["output"]["label"] == "negative" and rows[3]["output"]["label"] == "positive"
     assert "not valid JSON" in rows[1]["error"] and "empty" in rows[2]["error"]
     assert "2 ok, 2 failed" in proc.stderr
+
+
+@pytest.mark.model
+def test_json_output_is_clean_of_native_library_lines() -> None:
+    # Gemma's load makes llama.cpp print "llama_kv_cache_iswa: using full-size SWA cache ..." on stderr by itself;
+    # `run ... --json 2>&1 | jq` must still read one JSON document.
+    args = ("run", "translation", "--text", "Good morning.", "--param", "target_lang=es", "--json")
+    proc = subprocess.run([*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV,
+                          timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout
+    assert json.loads(proc.stdout)["output"]["target_lang"] == "es"
+
+
+@pytest.mark.model
+def test_verbose_shows_the_native_lines_on_request() -> None:
+    proc = cli("run", "translation", "--text", "Good morning.", "--param", "target_lang=es", "--json", "-vv")
+    assert proc.returncode == 0, proc.stderr
+    assert "llama.cpp:" in proc.stderr and json.loads(proc.stdout)["task"] == "translation"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import tomllib
 
 from playground.resources import data_dir
@@ -21,3 +25,48 @@ def test_requirements_txt_lists_exactly_the_project_dependencies() -> None:
 def test_prompts_and_assets_are_found() -> None:
     assert (data_dir("prompts") / "sentiment.j2").is_file()
     assert (data_dir("assets") / "examples" / "sentiment.jsonl").is_file()
+
+
+# Every library a default path imports (engines, grammar, metrics, the app). A missing declaration shows here,
+# in a fresh virtualenv, instead of as a "failed: No module named ..." inside a task's result.
+DEFAULT_PATH_MODULES = [
+    "llama_cpp",  # the default LLM engine
+    "sentence_transformers",  # the embedder
+    "transformers",
+    "torch",
+    "harper",  # grammar's default rule engine
+    "language_tool_python",
+    "py3langid",  # translation's language detection
+    "evaluate",  # eval metrics, with the libraries the metric modules wrap
+    "datasets",
+    "sacrebleu",
+    "rouge_score",
+    "sklearn",
+    "gradio",  # the app, and pandas for its plots
+    "pandas",
+    "tqdm",
+]
+
+
+@pytest.mark.parametrize("module", DEFAULT_PATH_MODULES)
+def test_default_path_dependencies_import(module: str) -> None:
+    importlib.import_module(module)
+
+
+@pytest.mark.parametrize("engine", ["llamacpp", "hf", "embedder"])
+def test_every_engine_module_imports(engine: str) -> None:
+    importlib.import_module(f"playground.backends.{engine}")
+
+
+def test_import_beside_a_users_tasks_py(tmp_path: Path) -> None:
+    # Invoke and Fabric keep a tasks.py in the working directory; the package must not shadow it or trip on it.
+    (tmp_path / "tasks.py").write_text("def build():\n    pass\n", encoding="utf-8")
+    code = "import playground, tasks; print(len(playground.list_tasks()), hasattr(tasks, 'build'))"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["8", "True"]
+
+
+def test_the_distribution_adds_no_generic_top_level_name() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert all(p == "playground" or p.startswith("playground.") for p in config["packages"])
