@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -14,6 +13,7 @@ from .errors import PlaygroundError
 from .models import DEFAULT_EMBEDDER
 from .params import PARAM_NAMES, make_params
 from .registry import TaskSpec, all_tasks, get_task
+from .textio import json_line
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class Result:
         return asdict(self)
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False)
+        return json_line(self.to_dict())
 
 
 def primary_text(output: dict[str, Any]) -> str:
