@@ -2,6 +2,9 @@
 
 from .api import BatchItem, Result, list_tasks, run, run_batch, stream
 from .errors import InputError, ModelError, ParamError, PlaygroundError, TemplateError, UnknownTaskError
+from .registry import tasks_package
+
+tasks_package()  # makes `playground.tasks` importable in a source checkout too (cheap: the modules load later)
 
 __version__ = "0.1.0"
 

@@ -70,3 +70,14 @@ def test_import_beside_a_users_tasks_py(tmp_path: Path) -> None:
 def test_the_distribution_adds_no_generic_top_level_name() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     assert all(p == "playground" or p.startswith("playground.") for p in config["packages"])
+
+
+def test_a_checkout_finds_its_tasks_without_an_install() -> None:
+    # Spaces runs `python app.py` in a checkout: with no installed finder, tasks/ is loaded as playground.tasks.
+    code = (
+        "import sys; sys.meta_path = [f for f in sys.meta_path if 'editable' not in str(f)]; "
+        "import playground, playground.tasks.clustering as c; print(len(playground.list_tasks()), c.__name__)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["8", "playground.tasks.clustering"]
