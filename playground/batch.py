@@ -33,7 +33,7 @@ def finished_ids(target: Path) -> set[str]:
     for number, raw in enumerate(data[:keep].splitlines(), 1):
         try:
             line = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             line = None
         if not isinstance(line, dict) or "id" not in line:
             raise InputError(f"line {number} of {target.name} is not a result line; choose another --output")

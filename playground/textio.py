@@ -19,6 +19,7 @@ from .errors import InputError, PlaygroundError, RowError
 # C0 controls but tab, newline and carriage return; DEL and the C1 controls. NUL is among them.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_LINE_BREAK = re.compile("\r\n|\r|\n")
 
 Row = dict[str, Any]
 
@@ -60,10 +61,9 @@ def parse_param(text: str) -> tuple[str, Any]:
     if not sep or not key:
         raise InputError(f"--param takes key=value, got {clean_text(text)!r}")
     try:
-        value = json.loads(raw)
-    except (json.JSONDecodeError, RecursionError):
-        value = raw
-    return key, clean_value(value)
+        return key, clean_value(json.loads(raw))
+    except (ValueError, RecursionError):  # not JSON, a number past Python's digit limit, or nested too deeply
+        return key, clean_text(raw)
 
 
 def decode(data: bytes) -> str:
@@ -93,21 +93,23 @@ def read_text_file(path: Path | str) -> str:
 
 def jsonl_rows(text: str) -> Iterator[Row | PlaygroundError]:
     """Each non-blank line's object with an `id` (its line number when it has none), or an error for that line."""
-    for number, line in enumerate(text.splitlines(), 1):
+    # JSON's line breaks only: str.splitlines() would also split at U+2028 or U+0085 inside a string.
+    for number, line in enumerate(_LINE_BREAK.split(text), 1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
+            if isinstance(item, dict):
+                item = clean_value(item)
         except json.JSONDecodeError as exc:
             yield RowError(f"line {number} is not valid JSON: {exc.msg}", number)
             continue
-        except RecursionError:
-            yield RowError(f"line {number} is nested too deeply", number)
+        except (ValueError, RecursionError):  # a number past Python's digit limit, or nesting past its stack
+            yield RowError(f"line {number} holds a value too large or too deeply nested to read", number)
             continue
         if not isinstance(item, dict):
             yield RowError(f"line {number} must be a JSON object of the task's inputs, not {_json_kind(item)}", number)
             continue
-        item = clean_value(item)
         item.setdefault("id", number)
         yield item
 

@@ -20,7 +20,7 @@ HARPER_DIALECT = {"en-US": "american", "en-GB": "british"}  # Harper checks Engl
 def accept_rewrite(original: str, rewrite: str) -> str:
     """The model's first line, unless it wandered off: a rewrite far longer or shorter is a new text, not a fix."""
     corrected = first_line(rewrite)
-    if not corrected or not 0.5 <= len(corrected) / len(original) <= 1.6:
+    if not corrected or not original or not 0.5 <= len(corrected) / len(original) <= 1.6:
         return original
     return corrected
 
