@@ -19,7 +19,7 @@ NATIVE.setLevel(logging.CRITICAL)  # until configure_logging (or the user) asks 
 
 
 class RedactingFilter(logging.Filter):
-    """Masks secret environment values in every record a handler of ours writes."""
+    """Masks secret environment values in a record's message, for every handler that sees the record after ours."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -29,13 +29,20 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class RedactingFormatter(logging.Formatter):
+    """Masks secrets in the whole written line, the traceback of `log.exception` included."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
 def configure_logging(verbosity: int = 0) -> None:
     """0: warnings of this package only; 1: its info and debug lines; 2: also the native libraries' messages."""
     _state["verbosity"] = verbosity
     root = logging.getLogger("playground")
     if not any(getattr(h, "_playground", False) for h in root.handlers):
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
         handler.addFilter(RedactingFilter())
         handler._playground = True  # type: ignore[attr-defined]
         root.addHandler(handler)

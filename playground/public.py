@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import InputError, ModelError, ParamError
+from .errors import InputError, ModelError, ParamError, PlaygroundError, RowError
 from .models import PRESETS
+
+Row = dict[str, Any]
 
 
 def _truthy(value: str | None) -> bool:
@@ -84,8 +86,13 @@ class Policy:
         self.check_model(arguments.get("embedder"), role="embedder")
         limits = self.limits
         tokens = arguments.get("max_new_tokens")
-        if limits.max_new_tokens and isinstance(tokens, int) and tokens > limits.max_new_tokens:
-            raise ParamError(f"max_new_tokens: at most {limits.max_new_tokens} on this public deployment")
+        if limits.max_new_tokens and tokens is not None:
+            try:
+                too_many = float(tokens) > limits.max_new_tokens
+            except (TypeError, ValueError, OverflowError):
+                too_many = False  # not a number: GenerationParams names the problem
+            if too_many:
+                raise ParamError(f"max_new_tokens: at most {limits.max_new_tokens} on this public deployment")
         for name, value in inputs.items():
             texts = value if isinstance(value, list) else [value]
             if limits.max_texts and isinstance(value, list) and len(value) > limits.max_texts:
@@ -96,6 +103,20 @@ class Policy:
                     f"{name} is too long for this public deployment: {longest} characters, "
                     f"the limit is {limits.max_input_chars}"
                 )
+
+    def screen(self, rows: Sequence[Row | PlaygroundError]) -> list[Row | PlaygroundError]:
+        """Batch rows with each row that breaks the limits (its inputs, or a model it names) turned into an error."""
+        if not self.public:
+            return list(rows)
+        screened: list[Row | PlaygroundError] = []
+        for row in rows:
+            if isinstance(row, dict):
+                try:
+                    self.check({k: v for k, v in row.items() if k != "id"}, row)
+                except PlaygroundError as exc:
+                    row = RowError(str(exc), row.get("id"))
+            screened.append(row)
+        return screened
 
     def check_rows(self, count: int, what: str = "rows") -> None:
         """Refuse a batch or eval set larger than public mode allows."""

@@ -52,6 +52,7 @@ def batch_section(spec: TaskSpec, advanced: list[gr.components.Component], polic
                 policy.check_rows(len(rows))
                 advanced_args = advanced_arguments(settings)
                 policy.check({}, advanced_args)
+                rows = policy.screen(rows)  # a row over the limits becomes that row's error line
             except PlaygroundError as exc:
                 raise gr.Error(user_message(exc), print_exception=False) from None
             target = Path(tempfile.mkdtemp(prefix="nlp-playground-")) / f"{spec.name}-results.jsonl"

@@ -39,7 +39,7 @@ def evaluate_tab(policy: Policy) -> None:
                 limit = gr.Number(value=20, precision=0, minimum=1, label="Items (the first N)")
             with gr.Column():
                 model = gr.Dropdown(policy.models(), value=None, label="Model (blank = the task's default)",
-                                    allow_custom_value=not policy.public)  # fmt: skip
+                                    allow_custom_value=True)  # fmt: skip
                 engine = gr.Dropdown(["auto", "llama.cpp", "transformers"], value="auto", label="Engine")
                 settings = gr.Textbox(label="Settings (key=value per line)", lines=3,
                                       placeholder="temperature=0\nmethod=generate\nmode=extractive")  # fmt: skip
@@ -70,7 +70,9 @@ def evaluate_tab(policy: Policy) -> None:
                 rows = evaluation.read_eval_set(source, count)
                 config = parse_settings(settings)
                 config.update(advanced_arguments([model, engine, *[None] * (len(ADVANCED) - 2)]))
-                policy.check({}, config)
+                policy.check(config, config)  # the settings may set task inputs for every item, or a model
+                for row in rows:
+                    policy.check({k: v for k, v in row.items() if k != "id"}, {})
                 report = evaluation.evaluate(task, rows, config, progress=lambda r: progress.tqdm(r, desc=task))
             except PlaygroundError as exc:
                 raise gr.Error(user_message(exc), print_exception=False) from None

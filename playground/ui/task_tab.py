@@ -64,12 +64,12 @@ def advanced_controls(spec: TaskSpec, policy: Policy) -> list[gr.components.Comp
     """The Advanced accordion: model, engine and decoding settings, in the order of ADVANCED."""
     defaults = GenerationParams().merged(**spec.default_params)
     decoding = spec.display != "label"  # label scoring ignores decoding settings
-    custom = not policy.public  # a public page offers its allowed models only
     max_tokens = policy.limits.max_new_tokens or MAX_NEW_TOKENS_CAP
     with gr.Accordion("Advanced", open=False):
         with gr.Row():
-            info = "a preset, or a hub id / local path (needs the network or the files)" if custom else None
-            model = gr.Dropdown(policy.models(), value=spec.default_model, label="Model", allow_custom_value=custom,
+            # Typed values reach the handler, whose policy check answers with a message of its own.
+            info = "the models this deployment allows" if policy.public else "a preset, or a hub id / local path"
+            model = gr.Dropdown(policy.models(), value=spec.default_model, label="Model", allow_custom_value=True,
                                 info=info)  # fmt: skip
             engine = gr.Dropdown(["auto", "llama.cpp", "transformers"], value="auto", label="Engine")
         with gr.Row(visible=decoding):
