@@ -36,12 +36,24 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a record comes (a test's capture, a redirected CLI), never a stale one."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def configure_logging(verbosity: int = 0) -> None:
     """0: warnings of this package only; 1: its info and debug lines; 2: also the native libraries' messages."""
     _state["verbosity"] = verbosity
     root = logging.getLogger("playground")
     if not any(getattr(h, "_playground", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+        handler = StderrHandler()
         handler.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
         handler.addFilter(RedactingFilter())
         handler._playground = True  # type: ignore[attr-defined]

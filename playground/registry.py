@@ -66,15 +66,19 @@ class Input:
         return items
 
     def _choice(self, value: Any) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise InputError(f"{self.name} is empty; choose one of: {', '.join(self.choices)}")
+        if not isinstance(value, str):
+            raise InputError(f"{self.name} must be one of: {', '.join(self.choices)}; not {type(value).__name__}")
         key = clean_text(value).strip()
+        if not key:
+            raise InputError(f"{self.name} is empty; choose one of: {', '.join(self.choices)}")
         folded = key.lower()
         for choice in self.choices:
             if choice.lower() == folded:
                 return choice
         if folded in self.aliases:
             return self.aliases[folded]
+        if len(key) > 40:  # a long value is not a typo of a choice: name it by its start, and suggest nothing
+            raise InputError(f"unknown {self.name} {key[:40] + '…'!r}; choose one of: {', '.join(self.choices)}.")
         raise InputError(
             f"unknown {self.name} {key!r}; choose one of: {', '.join(self.choices)}."
             f"{did_you_mean(folded, [*self.choices, *self.aliases])}"
@@ -112,7 +116,7 @@ def _items(name: str, value: Any, max_chars: int) -> list[str]:
     for part in parts:
         if not isinstance(part, str):
             raise InputError(f"{name} must hold strings, not {type(part).__name__}")
-        if part.strip():
+        if clean_text(part).strip():  # a blank item (or one of control characters only) is skipped
             items.append(_text(name, part, max_chars))
     return items
 

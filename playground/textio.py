@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -42,9 +43,23 @@ def clean_value(value: Any) -> Any:
     return value
 
 
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
+
+
 def json_line(obj: Any) -> str:
-    """One JSON line that any UTF-8 file can hold (no raw newline; lone surrogates escaped, never an error)."""
-    text = json.dumps(obj, ensure_ascii=False, default=str)
+    """One JSON line that any UTF-8 file can hold: no raw newline, lone surrogates escaped, NaN written as null."""
+    try:
+        text = json.dumps(obj, ensure_ascii=False, default=str, allow_nan=False)
+    except ValueError:
+        obj = _finite(obj)
+        text = json.dumps(obj, ensure_ascii=False, default=str)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -98,9 +113,12 @@ def jsonl_rows(text: str) -> Iterator[Row | PlaygroundError]:
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
+            item = json.loads(line, parse_constant=_refuse_constant)
             if isinstance(item, dict):
                 item = clean_value(item)
+        except _NotJson as exc:
+            yield RowError(f"line {number} holds {exc}, which JSON does not allow", number)
+            continue
         except json.JSONDecodeError as exc:
             yield RowError(f"line {number} is not valid JSON: {exc.msg}", number)
             continue
@@ -112,6 +130,14 @@ def jsonl_rows(text: str) -> Iterator[Row | PlaygroundError]:
             continue
         item.setdefault("id", number)
         yield item
+
+
+class _NotJson(ValueError):
+    """A constant Python's json accepts but JSON does not (NaN, Infinity): results must stay valid JSON."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJson(name)
 
 
 def _json_kind(value: Any) -> str:

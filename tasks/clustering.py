@@ -103,9 +103,11 @@ def cluster(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]
             raise InputError(f"n_clusters is {requested} but there are only {len(texts)} texts")
         k, silhouettes = requested, {}
     assignments = kmeans(vectors, k)
-    # Number clusters by first appearance so the output reads in the order of the input.
+    # Number clusters by first appearance so the output reads in the order of the input. Identical texts can leave
+    # k-means with fewer distinct groups than asked for: k is what it found, never an empty cluster.
     order = list(dict.fromkeys(assignments))
     assignments = [order.index(a) for a in assignments]
+    k = len(order)
     clusters: list[dict[str, Any]] = []
     for cid in range(k):
         members = [t for t, a in zip(texts, assignments, strict=True) if a == cid]

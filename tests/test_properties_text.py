@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 from typing import Any
 
 import pytest
@@ -83,14 +84,30 @@ def test_clean_value_cleans_every_string_and_is_idempotent(value: Any) -> None:
 @example({"\udfff": ["\ud83d\ude00"]})
 @example("a\u2028b\x85c")
 def test_json_line_is_one_utf8_line_that_reads_back(value: Any) -> None:
-    """json_line never raises, holds no raw CR or LF, encodes to UTF-8 and json.loads gives the value back."""
+    """json_line never raises, holds no raw CR or LF, encodes to UTF-8, is strict JSON (NaN and infinities become
+    null) and json.loads gives the value back."""
     line = json_line(value)
     line.encode("utf-8")
     assert "\n" not in line
     assert "\r" not in line
-    assert same(json.loads(line), _pair_surrogates(value))
+    value = _finite(value)
+    assert same(json.loads(line, parse_constant=_refuse), _pair_surrogates(value))
     if not any(SURROGATE.search(s) for s in strings_in(value)):
         assert same(json.loads(line), value)  # no surrogate: an exact round trip
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
+
+
+def _refuse(name: str) -> Any:
+    raise AssertionError(f"json_line wrote {name}, which is not JSON")
 
 
 @FAST

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import gradio as gr
 
@@ -60,6 +61,29 @@ def _examples(spec: TaskSpec) -> list[list[Any]]:
     return [[_example_value(i, row.get(i.name)) for i in spec.inputs] for row in rows]
 
 
+def _named_preprocess(name: str, preprocess: Any, payload: Any) -> Any:
+    """Run Gradio's own check of a numeric value; a bad value gets an error naming the parameter."""
+    try:
+        return preprocess(payload)
+    except gr.Error as exc:
+        raise gr.Error(f"{name}: {exc.message}", print_exception=False) from None
+    except (TypeError, ValueError):  # a string or a list sent for a number
+        raise gr.Error(f"{name} must be a number, not {str(payload)[:40]!r}", print_exception=False) from None
+
+
+Numeric = TypeVar("Numeric", gr.Number, gr.Slider)
+
+
+def named(parameter: str, box: Numeric) -> Numeric:
+    """A numeric control whose bad values are refused naming `parameter`, not with a server traceback.
+
+    The check wraps this instance's preprocess: a subclass of a Gradio component would make Gradio write a .pyi
+    stub beside this module at import time.
+    """
+    box.preprocess = functools.partial(_named_preprocess, parameter, box.preprocess)  # type: ignore[method-assign]
+    return box
+
+
 def advanced_controls(spec: TaskSpec, policy: Policy) -> list[gr.components.Component]:
     """The Advanced accordion: model, engine and decoding settings, in the order of ADVANCED."""
     defaults = GenerationParams().merged(**spec.default_params)
@@ -73,16 +97,19 @@ def advanced_controls(spec: TaskSpec, policy: Policy) -> list[gr.components.Comp
                                 info=info)  # fmt: skip
             engine = gr.Dropdown(["auto", "llama.cpp", "transformers"], value="auto", label="Engine")
         with gr.Row(visible=decoding):
-            max_new = gr.Slider(1, max_tokens, value=min(defaults.max_new_tokens, max_tokens), step=1,
-                                label="Max new tokens")  # fmt: skip
-            temperature = gr.Slider(0, 2, value=defaults.temperature, step=0.05, label="Temperature (0 = greedy)")
-            top_p = gr.Slider(0.05, 1, value=defaults.top_p, step=0.05, label="Top-p")
+            max_new = named("max_new_tokens", gr.Slider(1, max_tokens, value=min(defaults.max_new_tokens, max_tokens),
+                                                        step=1, label="Max new tokens"))  # fmt: skip
+            temperature = named("temperature", gr.Slider(0, 2, value=defaults.temperature, step=0.05,
+                                                         label="Temperature (0 = greedy)"))  # fmt: skip
+            top_p = named("top_p", gr.Slider(0.05, 1, value=defaults.top_p, step=0.05, label="Top-p"))
         with gr.Row(visible=decoding):
-            top_k = gr.Number(value=defaults.top_k, precision=0, label="Top-k (0 = off)")
-            rep = gr.Slider(0.5, 2, value=defaults.repetition_penalty, step=0.05, label="Repetition penalty")
-            beams = gr.Slider(1, 8, value=defaults.num_beams, step=1, label="Beams (transformers engine)")
+            top_k = named("top_k", gr.Number(value=defaults.top_k, precision=0, label="Top-k (0 = off)"))
+            rep = named("repetition_penalty", gr.Slider(0.5, 2, value=defaults.repetition_penalty, step=0.05,
+                                                        label="Repetition penalty"))  # fmt: skip
+            beams = named("num_beams", gr.Slider(1, 8, value=defaults.num_beams, step=1,
+                                                 label="Beams (transformers engine)"))  # fmt: skip
         with gr.Row(visible=decoding):
-            seed = gr.Number(value=None, precision=0, label="Seed (blank = random)")
+            seed = named("seed", gr.Number(value=None, precision=0, label="Seed (blank = random)"))
             stop = gr.Textbox(label="Stop sequences", placeholder="one per line; \\n for a newline", lines=1)
     return [model, engine, max_new, temperature, top_p, top_k, rep, beams, seed, stop]
 

@@ -1,0 +1,749 @@
+"""Hostile inputs against every task, through the CLI batch mode and the app: a sane output or a one-line error.
+
+The inputs live in tests/data/hostile.jsonl, one object per line:
+
+- `name`: the row id; `value`: the task's main text (`repeat` times when given); for clustering the value is one
+  text among two ordinary ones, unless `texts` gives the whole list;
+- `params`: generation parameters for that row; `labels`: classification labels (default sports/politics/cooking);
+  `inputs`: other task inputs; `tasks`: run only on these tasks (variants of an item that every task gets run on
+  the scoring tasks only, which keeps the whole set to about a minute on two cores);
+- `error`: a regular expression the row's error must match (every task), `error_for`: per task, where null means
+  that task must answer (an empty text in a clustering list is dropped, not an error). No `error` means an output.
+
+Also here: the lone-surrogate row of the issue, uploads in other encodings and shapes, and resuming a killed batch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from playground import api, batch, templates
+from playground.cli import main
+from playground.edits import apply_edits
+from playground.errors import InputError, PlaygroundError
+from playground.registry import get_task
+from playground.textio import clean_value, read_rows
+
+from .conftest import FakePool
+
+DATA = Path(__file__).resolve().parent / "data" / "hostile.jsonl"
+HOSTILE: list[dict[str, Any]] = [json.loads(line) for line in DATA.read_text(encoding="ascii").splitlines() if line]
+BY_NAME = {item["name"]: item for item in HOSTILE}
+TASKS = ["generation", "translation", "summarization", "sentiment", "grammar", "style_transfer", "classification",
+         "clustering"]  # fmt: skip
+DEFAULT_LABELS = ["sports", "politics", "cooking"]
+COMPANIONS = ["The striker scored twice.", "Bake the bread for an hour."]  # the other texts of a clustering row
+CHEAP = ["--param", "max_new_tokens=8"]  # keeps every generating task to a few tokens per row
+GRADIO_GENERIC = "upstream Gradio app has raised an exception"  # what a client sees when a handler crashed
+HUGE = "The cat sat on the mat. " * 4200  # 100,800 characters: above every task's limit
+
+_SCRIPT = shutil.which("nlp-playground")
+CLI = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "playground.cli"]
+ENV = {"HF_HUB_OFFLINE": "1", "HF_EVALUATE_OFFLINE": "1"}
+
+
+# ---- helpers -----------------------------------------------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def strict_json(line: str) -> Any:
+    """Parse one line as RFC 8259 JSON: NaN and Infinity, which Python's json accepts, are refused."""
+    return json.loads(line, parse_constant=_reject_constant)
+
+
+def hostile_value(item: dict[str, Any]) -> Any:
+    value = item["value"]
+    return value * item["repeat"] if isinstance(value, str) and "repeat" in item else value
+
+
+def build_row(item: dict[str, Any], task: str) -> dict[str, Any] | None:
+    """The batch row of a hostile item for a task (None when the item is for other tasks)."""
+    if "tasks" in item and task not in item["tasks"]:
+        return None
+    spec = get_task(task)
+    value = hostile_value(item)
+    row: dict[str, Any] = {"id": item["name"]}
+    if spec.main_input.kind == "texts":
+        row[spec.main_input.name] = item.get("texts", [value, *COMPANIONS])
+    else:
+        row[spec.main_input.name] = value
+    if task == "classification":
+        row["labels"] = item.get("labels", DEFAULT_LABELS)
+    row.update(item.get("inputs", {}))
+    row.update(item.get("params", {}))
+    return row
+
+
+def expected_error(item: dict[str, Any], task: str) -> str | None:
+    """The pattern the item's error must match on this task, or None when the task must answer."""
+    per_task = item.get("error_for", {})
+    return per_task[task] if task in per_task else item.get("error")
+
+
+def check_one_line_error(message: Any) -> None:
+    """A message a person can read: one short line, no traceback, no crash behind it."""
+    assert isinstance(message, str) and message.strip(), f"empty error: {message!r}"
+    assert "\n" not in message and "\r" not in message, f"not one line: {message[:300]!r}"
+    assert "Traceback" not in message and 'File "' not in message, message[:300]
+    assert not message.startswith("internal error"), f"a bug, not a user error: {message}"
+    assert GRADIO_GENERIC not in message, "the handler crashed: Gradio hid the exception"
+
+
+def check_output(task: str, inputs: dict[str, Any], output: dict[str, Any], from_file: bool = True) -> None:
+    """The output is plain JSON and makes sense for the task's inputs (as read from a file, or as the app got them)."""
+    json.dumps(output, allow_nan=False)
+    spec = get_task(task)
+    names = {i.name for i in spec.inputs}
+    # The file readers clean every string before validation (a text of control characters only is then blank and
+    # dropped from a list); the app validates what the form sent.
+    prepare = clean_value if from_file else (lambda v: v)
+    cleaned = spec.validate({k: prepare(v) for k, v in inputs.items() if k in names})
+    if spec.display == "label":
+        scores = output["scores"]
+        assert output["label"] in scores
+        assert all(0.0 <= p <= 1.0 for p in scores.values()) and math.isclose(sum(scores.values()), 1.0, abs_tol=1e-6)
+        if task == "classification":
+            assert list(scores) == cleaned["labels"]
+        else:
+            assert set(scores) == {"positive", "negative", "neutral"}
+    elif spec.display == "edits":
+        text = cleaned["text"]
+        for edit in output["edits"]:
+            assert text[edit["start"] : edit["end"]] == edit["original"], edit
+        assert apply_edits(text, output["edits"]) == output["corrected"]
+    elif spec.display == "clusters":
+        texts = cleaned["texts"]
+        assert len(output["assignments"]) == len(texts) == len(output["points"])
+        assert output["k"] == len(output["clusters"])
+        assert sorted(m for c in output["clusters"] for m in c["members"]) == sorted(texts)
+        assert all(c["size"] == len(c["members"]) for c in output["clusters"])
+    else:
+        assert isinstance(api.primary_text(output), str)
+        if task == "translation":
+            assert output["target_lang"] == cleaned["target_lang"]
+        if task == "style_transfer":
+            assert output["text"].strip()  # the input itself when the model gives nothing
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+    # ensure_ascii: a lone surrogate is written as the escape "\ud800", as JSON allows and a UTF-8 file can hold.
+    path.write_text("".join(json.dumps(row, ensure_ascii=True) + "\n" for row in rows), encoding="ascii")
+    return path
+
+
+def result_lines(path: Path) -> list[dict[str, Any]]:
+    """Every line of a results file, which must be strict UTF-8 and strict JSON."""
+    data = path.read_bytes()
+    assert not data or data.endswith(b"\n"), "the last line is torn"
+    return [strict_json(line) for line in data.decode("utf-8").splitlines()]
+
+
+def check_results(task: str, rows: list[tuple[dict[str, Any], dict[str, Any]]], results: list[dict[str, Any]]) -> None:
+    """One result per row, in order, each an output or the error the item expects."""
+    assert len(results) == len(rows)
+    for (item, row), result in zip(rows, results, strict=True):
+        name = item["name"]
+        assert result["id"] == name
+        expected = expected_error(item, task)
+        if expected is not None:
+            assert "error" in result, f"{task}/{name}: expected an error matching {expected!r}, got {result}"
+            check_one_line_error(result["error"])
+            assert re.search(expected, result["error"], re.IGNORECASE), f"{task}/{name}: {result['error']}"
+        else:
+            assert "output" in result, f"{task}/{name}: {result.get('error')}"
+            check_output(task, row, result["output"])
+
+
+# ---- the data file ------------------------------------------------------------------------------------------------
+
+
+def test_the_hostile_set_covers_what_the_issue_lists() -> None:
+    names = set(BY_NAME)
+    assert len(names) == len(HOSTILE), "names are row ids: they must be unique"
+    for needed in ("lone_high_surrogate", "control_chars", "rtl_override", "zero_width", "emoji", "combining_marks",
+                   "script_tag", "img_onerror", "jinja_expression", "jinja_block", "prompt_injection", "empty",
+                   "whitespace_only", "huge", "long_single_token", "labels_empty", "labels_duplicates",
+                   "labels_markup", "temperature_nan", "max_new_tokens_negative", "top_p_too_big",
+                   "stop_empty_string"):  # fmt: skip
+        assert needed in names
+    assert len(hostile_value(BY_NAME["huge"])) >= 100_000
+    for task in TASKS:
+        assert sum(build_row(item, task) is not None for item in HOSTILE) >= 35
+
+
+# ---- every task through the CLI batch mode --------------------------------------------------------------------------
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("task", TASKS)
+def test_hostile_batch_through_the_cli(task: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [(item, row) for item in HOSTILE if (row := build_row(item, task)) is not None]
+    source = write_jsonl(tmp_path / "in.jsonl", [row for _, row in rows])
+    target = tmp_path / "out.jsonl"
+    code = main(["run", task, "--input", str(source), "--output", str(target), *CHEAP])
+    err = capsys.readouterr().err
+    assert code == 1, err[-2000:]  # some rows are meant to fail; the others are written all the same
+    assert "Traceback" not in err, err[-2000:]
+    results = result_lines(target)
+    check_results(task, rows, results)
+    failed = sum("error" in r for r in results)
+    assert f"{len(results) - failed} ok, {failed} failed -> {target}" in err
+
+
+# ---- the issue's lone surrogate, through the console script ---------------------------------------------------------
+
+
+@pytest.mark.model
+def test_lone_surrogate_row_does_not_stop_the_batch(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        '{"text": "Lovely staff and a great view."}\n'
+        '{"text": "Broken \\ud800 text, but the food was great."}\n'
+        '{"text": "Cold food and a rude waiter."}\n'
+        '{"id": "\\udfff", "text": "\\ud800"}\n'
+        '{"text": "Fine."}\n',
+        encoding="ascii",
+    )
+    target = tmp_path / "out.jsonl"
+    proc = subprocess.run(
+        [*CLI, "run", "sentiment", "--input", str(source), "--output", str(target)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ENV},
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr and "UnicodeEncodeError" not in proc.stderr
+    results = result_lines(target)
+    assert [r["id"] for r in results] == [1, 2, 3, "\ufffd", 5]  # the rows after the surrogate are all there
+    assert all(r["output"]["label"] in ("positive", "negative", "neutral") for r in results)
+    assert "5 ok, 0 failed" in proc.stderr
+
+
+@pytest.mark.model
+def test_undecodable_argv_bytes_are_cleaned(tmp_path: Path) -> None:
+    # A shell can pass bytes that are not UTF-8; Python hands them over as lone surrogates (surrogateescape).
+    proc = subprocess.run(
+        [*CLI, "run", "sentiment", "--text", b"Caf\xe9 was lovely \xff\xfe.", "--json"],
+        capture_output=True,
+        env={**os.environ, **ENV},
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")[-2000:]
+    result = strict_json(proc.stdout.decode("utf-8"))
+    assert result["output"]["label"] in ("positive", "negative", "neutral")
+
+
+# ---- refused before any model work ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_huge_input_is_refused_fast_with_one_line(task: str, capsys: pytest.CaptureFixture[str]) -> None:
+    start = time.monotonic()
+    assert main(["run", task, "--text", HUGE, "--json"]) == 2
+    elapsed = time.monotonic() - start
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "too long" in err and "Traceback" not in err
+    assert len(err) < 300  # the message names the size, it does not echo the text
+    assert elapsed < 2.0, f"{task} took {elapsed:.1f} s to refuse a huge input"
+
+
+PARAM_CASES = [item for item in HOSTILE if "params" in item and "error" in item]
+
+
+@pytest.mark.parametrize("item", PARAM_CASES, ids=[item["name"] for item in PARAM_CASES])
+def test_bad_decoding_parameter_on_the_command_line(item: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    params = [f"{key}={json.dumps(value)}" for key, value in item["params"].items()]
+    argv = ["run", "generation", "--text", "hi", *[arg for p in params for arg in ("--param", p)]]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert re.search(item["error"], err, re.IGNORECASE), err
+    check_one_line_error(err.removeprefix("error: ").rstrip("\n"))
+
+
+@pytest.mark.parametrize("raw", ["nan", "NaN", "Infinity", "-1e999", "[]", "{}", '"0.5"x', "1,5"])
+def test_non_numbers_for_temperature_on_the_command_line(raw: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "sentiment", "--text", "fine", "--param", f"temperature={raw}"]) == 2
+    err = capsys.readouterr().err
+    assert "temperature" in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("name", ["jinja_expression", "jinja_block", "chat_markup"])
+def test_template_syntax_in_inputs_is_text_not_code(name: str) -> None:
+    value = hostile_value(BY_NAME[name])
+    for template, key in (("generation.j2", "prompt"), ("sentiment.j2", "text"), ("summarization.j2", "text")):
+        rendered = templates.render(template, **{key: value})
+        assert value in rendered  # inserted verbatim: "{{ 7*7 }}" is not evaluated to 49
+
+
+def test_an_unknown_choice_is_named_in_its_error() -> None:
+    with pytest.raises(InputError, match="unknown style '<script>'"):
+        get_task("style_transfer").validate({"text": "hi", "style": "<script>"})
+
+
+@pytest.mark.parametrize(
+    ("task", "inputs"),
+    [
+        ("translation", {"text": "hi", "target_lang": "x" * 100_000}),
+        ("style_transfer", {"text": "hi", "style": "y" * 100_000}),
+        ("grammar", {"text": "hi", "language": "z" * 100_000}),
+    ],
+)
+def test_a_huge_choice_value_gets_a_short_error(task: str, inputs: dict[str, Any]) -> None:
+    with pytest.raises(PlaygroundError) as caught:
+        get_task(task).validate(inputs)
+    assert len(str(caught.value)) < 500, f"{len(str(caught.value))} characters"
+
+
+def test_a_choice_given_a_list_says_what_is_wrong() -> None:
+    with pytest.raises(InputError) as caught:
+        get_task("summarization").validate({"text": "Cats sleep.", "mode": ["extractive"]})
+    assert "empty" not in str(caught.value)
+
+
+def test_clustering_identical_texts_with_forced_k_has_no_empty_cluster(fake_pool: FakePool) -> None:
+    result = api.run("clustering", pool=fake_pool, texts=["same", "same", "same"], n_clusters=3)
+    assert all(c["size"] >= 1 for c in result.output["clusters"]), result.output["clusters"]
+
+
+@pytest.mark.parametrize(
+    ("task", "inputs"),
+    [
+        ("clustering", {"texts": ["\x00\x07", "red apple", "green apple"]}),
+        ("clustering", {"texts": "red apple\n\x1b\ngreen apple"}),  # as the app's texts box sends it
+        ("classification", {"text": "The striker scored.", "labels": ["\x00", "sports", "cooking"]}),
+    ],
+)
+def test_a_control_character_only_item_is_dropped_like_a_blank_one(
+    task: str, inputs: dict[str, Any], fake_pool: FakePool
+) -> None:
+    api.run(task, pool=fake_pool, **inputs)
+
+
+def test_results_are_strict_json_even_for_a_nan_id(tmp_path: Path, fake_pool: FakePool) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": NaN, "text": "fine"}\n{"id": Infinity, "text": "also fine"}\n', encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    batch.run_file("sentiment", read_rows(source), target, pool=fake_pool)
+    assert len(result_lines(target)) == 2
+
+
+# ---- uploads: encodings and line shapes -----------------------------------------------------------------------------
+
+
+def upload_files(folder: Path) -> dict[str, tuple[Path, list[tuple[Any, str | None]]]]:
+    """Upload files in awkward encodings and shapes, each with its expected (id, error pattern or None) per row."""
+    files: dict[str, tuple[Path, list[tuple[Any, str | None]]]] = {}
+    bom = folder / "bom.csv"
+    bom.write_bytes('id,text\r\nb1,Great food and kind staff.\r\nb2,"Cold, late and rude."\r\n'.encode("utf-8-sig"))
+    files["bom_csv"] = (bom, [("b1", None), ("b2", None)])
+    latin_csv = folder / "latin1.csv"
+    latin_csv.write_bytes('id,text\nl1,"Café très bon, merci."\nl2,Crème brûlée parfaite.\n'.encode("latin-1"))
+    files["latin1_csv"] = (latin_csv, [("l1", None), ("l2", None)])
+    latin_jsonl = folder / "latin1.jsonl"
+    latin_jsonl.write_bytes('{"id": "j1", "text": "Crème brûlée exquise."}\n{"text": "Déçu."}\n'.encode("latin-1"))
+    files["latin1_jsonl"] = (latin_jsonl, [("j1", None), (2, None)])
+    utf16 = folder / "utf16.csv"
+    utf16.write_bytes("text\nZürich est très beau.\n\U0001f600 happy\n".encode("utf-16"))
+    files["utf16_csv"] = (utf16, [(1, None), (2, None)])  # no id column: the row numbers
+    shapes = folder / "shapes.jsonl"
+    shapes.write_text(
+        "\n".join(
+            [
+                '{"text": "A fine first row."}',
+                "[1, 2]",
+                "42",
+                '"just a string"',
+                "null",
+                "true",
+                "{not json",
+                "[" * 100_000 + "]" * 100_000,
+                '{"text": "x", "temperature": NaN}',
+                '{"id": "dup", "text": "one"}',
+                '{"id": "dup", "text": "two"}',
+                '{"text": "A fine last row."}',
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    files["shapes_jsonl"] = (
+        shapes,
+        [
+            (1, None),
+            (2, "must be a JSON object.*array"),
+            (3, "must be a JSON object.*number"),
+            (4, "must be a JSON object.*string"),
+            (5, "must be a JSON object.*null"),
+            (6, "must be a JSON object.*boolean"),
+            (7, "not valid JSON"),
+            (8, "nested|too large|not valid JSON"),
+            (9, "NaN, which JSON does not allow"),
+            ("dup", None),
+            ("dup", "appears twice"),
+            (12, None),
+        ],
+    )
+    return files
+
+
+def test_upload_decoding_and_row_ids(tmp_path: Path) -> None:
+    files = upload_files(tmp_path)
+    rows = {name: read_rows(path) for name, (path, _) in files.items()}
+    assert rows["bom_csv"][0] == {"id": "b1", "text": "Great food and kind staff."}  # no "\ufeffid" column
+    assert rows["latin1_csv"][0]["text"] == "Café très bon, merci."
+    assert rows["latin1_jsonl"][0]["text"] == "Crème brûlée exquise." and rows["latin1_jsonl"][1]["id"] == 2
+    assert rows["utf16_csv"][1]["text"] == "\U0001f600 happy"
+    for name, (_, expected) in files.items():
+        assert len(rows[name]) == len(expected), name
+
+
+UPLOADS = ["bom_csv", "latin1_csv", "latin1_jsonl", "utf16_csv", "shapes_jsonl"]
+
+
+@pytest.mark.parametrize("name", UPLOADS)
+def test_upload_gives_one_line_per_row_on_a_fake_model(name: str, tmp_path: Path, fake_pool: FakePool) -> None:
+    path, expected = upload_files(tmp_path)[name]
+    target = tmp_path / "out.jsonl"
+    batch.run_file("sentiment", read_rows(path), target, pool=fake_pool)
+    check_upload_results(result_lines(target), expected)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("name", UPLOADS)
+def test_upload_gives_one_line_per_row_through_the_cli(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, expected = upload_files(tmp_path)[name]
+    target = tmp_path / "out.jsonl"
+    code = main(["run", "sentiment", "--input", str(path), "--output", str(target)])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    check_upload_results(result_lines(target), expected)
+    assert code == (1 if any(e for _, e in expected) else 0)
+
+
+def check_upload_results(results: list[dict[str, Any]], expected: list[tuple[Any, str | None]]) -> None:
+    assert [r["id"] for r in results] == [i for i, _ in expected]
+    for result, (row_id, error) in zip(results, expected, strict=True):
+        if error is None:
+            assert "output" in result, f"row {row_id}: {result}"
+        else:
+            check_one_line_error(result.get("error"))
+            assert re.search(error, result["error"]), f"row {row_id}: {result['error']}"
+
+
+# ---- resume ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.model
+def test_a_killed_batch_leaves_whole_lines_and_resume_finishes_it(tmp_path: Path) -> None:
+    reviews = [
+        "Great food.",
+        "Terrible service.",
+        "It was fine.",
+        "Loved the view.",
+        "Cold soup.",
+        "Nice staff.",
+        "Too noisy.",
+        "Perfect stay.",
+        "Dirty room.",
+        "Friendly owner.",
+        "Long wait.",
+        "Would return.",
+    ]
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": f"r{i:02d}", "text": t} for i, t in enumerate(reviews)])
+    target = tmp_path / "out.jsonl"
+    # method=generate makes each row take a generation (a fraction of a second), so the kill lands mid-batch.
+    args = ["run", "sentiment", "--input", str(source), "--output", str(target), "--param", "method=generate"]
+    log = (tmp_path / "stderr.txt").open("wb")
+    proc = subprocess.Popen([*CLI, *args], stdout=subprocess.DEVNULL, stderr=log, env={**os.environ, **ENV})
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and proc.poll() is None:
+            if target.exists() and target.read_bytes().count(b"\n") >= 3:
+                break
+            time.sleep(0.005)
+        assert proc.poll() is None, "the batch ended before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        log.close()
+    assert proc.returncode == -signal.SIGKILL
+    before = target.read_bytes()
+    killed_rows = result_lines(target)  # every line whole and valid JSON
+    assert 3 <= len(killed_rows) < len(reviews)
+
+    resumed = subprocess.run([*CLI, *args, "--resume"], capture_output=True, text=True, env={**os.environ, **ENV},
+                             timeout=300)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert f"{len(reviews) - len(killed_rows)} ok, 0 failed, {len(killed_rows)} already done" in resumed.stderr
+    after = target.read_bytes()
+    assert after.startswith(before)  # the finished rows were kept as they were, not run again
+    ids = [r["id"] for r in result_lines(target)]
+    assert sorted(ids) == [f"r{i:02d}" for i in range(len(reviews))]  # every id exactly once
+    assert len(ids) == len(reviews)
+
+
+def test_resume_repairs_a_torn_last_line(tmp_path: Path, fake_pool: FakePool) -> None:
+    rows = [{"id": f"r{i}", "text": f"Review number {i} was fine."} for i in range(6)]
+    target = tmp_path / "out.jsonl"
+    first, _ = batch.run_file("sentiment", rows[:3], target, pool=fake_pool)
+    assert first.done == 3
+    with target.open("ab") as sink:
+        sink.write(b'{"id": "r3", "output": {"label": "pos' + "é".encode()[:1])  # torn mid-character too
+    summary, _ = batch.run_file("sentiment", rows, target, resume=True, pool=fake_pool)
+    assert (summary.skipped, summary.done, summary.failed) == (3, 3, 0)
+    assert [r["id"] for r in result_lines(target)] == [f"r{i}" for i in range(6)]
+
+
+def test_resume_reruns_a_last_line_that_lacks_its_newline(tmp_path: Path, fake_pool: FakePool) -> None:
+    rows = [{"id": i, "text": "Fine."} for i in range(1, 4)]
+    target = tmp_path / "out.jsonl"
+    batch.run_file("sentiment", rows[:2], target, pool=fake_pool)
+    target.write_bytes(target.read_bytes().rstrip(b"\n"))  # whole JSON, but the write of its newline never happened
+    summary, _ = batch.run_file("sentiment", rows, target, resume=True, pool=fake_pool)
+    assert (summary.skipped, summary.done) == (1, 2)
+    assert [r["id"] for r in result_lines(target)] == [1, 2, 3]
+
+
+def test_resume_refuses_a_file_that_is_not_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", [{"text": "Fine."}])
+    target = tmp_path / "notes.jsonl"
+    target.write_text('{"id": 1, "output": {}}\nmy precious notes\n{"id": 2}\n', encoding="utf-8")
+    before = target.read_bytes()
+    assert main(["run", "sentiment", "--input", str(source), "--output", str(target), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert "line 2 of notes.jsonl is not a result line" in err and err.count("\n") == 1
+    assert target.read_bytes() == before  # nothing truncated, nothing appended
+
+
+# ---- the app --------------------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    from playground.ui import create_app
+
+    demo = create_app()
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(app_url: str) -> Any:
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
+def app_inputs(item: dict[str, Any], task: str) -> dict[str, Any]:
+    """A hostile item as the form sends it: a texts box holds one text per line, labels are comma-separated."""
+    spec = get_task(task)
+    value = hostile_value(item)
+    if spec.main_input.kind == "texts":
+        inputs: dict[str, Any] = {spec.main_input.name: "\n".join([value, *COMPANIONS])}
+    else:
+        inputs = {spec.main_input.name: value}
+    if task == "classification":
+        inputs["labels"] = ", ".join(DEFAULT_LABELS)
+    return inputs
+
+
+def app_call(client: Any, api_name: str, **kwargs: Any) -> tuple[Any, str | None]:
+    """(result, None) or (None, the error message the client got)."""
+    from gradio_client.exceptions import AppError
+
+    try:
+        return client.predict(**kwargs, api_name=api_name), None
+    except AppError as exc:
+        return None, str(exc)
+
+
+APP_ITEMS = ["control_chars", "rtl_override", "img_onerror", "jinja_expression", "prompt_injection", "emoji",
+             "whitespace_only", "huge"]  # fmt: skip
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("task", TASKS)
+def test_hostile_inputs_through_the_app(task: str, client: Any) -> None:
+    for name in APP_ITEMS:
+        item = BY_NAME[name]
+        inputs = app_inputs(item, task)
+        result, error = app_call(client, f"/{task}", **inputs, max_new_tokens=8)
+        expected = expected_error(item, task)
+        if error is not None:
+            check_one_line_error(error)
+            assert expected and re.search(expected, error, re.IGNORECASE), f"{task}/{name}: {error}"
+        else:
+            assert expected is None, f"{task}/{name}: expected an error matching {expected!r}"
+            check_output(task, inputs, result[-1]["output"], from_file=False)
+
+
+APP_PARAMS: list[tuple[dict[str, Any], str | None]] = [
+    ({"max_new_tokens": 0}, "minimum|max_new_tokens"),
+    ({"max_new_tokens": -1}, "minimum|max_new_tokens"),
+    ({"temperature": 9}, "maximum|temperature"),
+    ({"top_p": 5}, "maximum|top_p"),
+    ({"top_k": -3}, "top_k"),
+    ({"top_k": 1e30}, "top_k"),
+    ({"repetition_penalty": 0.1}, "minimum|repetition_penalty"),
+    ({"num_beams": 3}, "num_beams|beam"),
+    ({"seed": -1}, "seed"),
+    ({"engine": "bogus"}, "choices"),
+    ({"model": "no-such-model-xyz"}, "unknown model"),
+    ({"stop": ""}, None),
+    ({"stop": "\\n"}, None),
+    ({"stop": [""]}, None),  # the form's parser drops empty stop sequences
+]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("params", "expected"), APP_PARAMS, ids=[json.dumps(p) for p, _ in APP_PARAMS])
+def test_bad_decoding_parameters_through_the_app(params: dict[str, Any], expected: str | None, client: Any) -> None:
+    kwargs = {"max_new_tokens": 8, **params}
+    result, error = app_call(client, "/generation", prompt="Say hello.", **kwargs)
+    if expected is None:
+        assert error is None, error
+        assert isinstance(result[0], str)
+    else:
+        assert error is not None, f"{params} was accepted"
+        check_one_line_error(error)
+        assert re.search(expected, error, re.IGNORECASE), error
+
+
+@pytest.mark.parametrize(("params", "name"), [({"temperature": "nan"}, "temperature"), ({"seed": "abc"}, "seed")])
+def test_a_non_number_for_a_numeric_control_gets_a_clear_error(params: dict[str, Any], name: str, client: Any) -> None:
+    _, error = app_call(client, "/generation", prompt="Say hello.", max_new_tokens=8, **params)
+    assert error is not None
+    check_one_line_error(error)
+    assert name in error
+
+
+def raw_call(app_url: str, api_name: str, data: list[Any]) -> tuple[str, Any]:
+    """Call an endpoint over plain HTTP with a JSON body that escapes lone surrogates, as JSON allows (gradio_client
+    cannot send them: it encodes the body as UTF-8). Returns the last event's name and data."""
+    import httpx
+
+    base = f"{app_url}gradio_api/call/{api_name}"
+    body = json.dumps({"data": data}, ensure_ascii=True)
+    response = httpx.post(base, content=body, headers={"Content-Type": "application/json"}, timeout=60)
+    response.raise_for_status()
+    event_id = response.json()["event_id"]
+    event, payload = "", None
+    with httpx.stream("GET", f"{base}/{event_id}", timeout=300) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("event:"):
+                event = line.removeprefix("event:").strip()
+            elif line.startswith("data:"):
+                payload = json.loads(line.removeprefix("data:"))
+    return event, payload
+
+
+def positional(task: str, **inputs: Any) -> list[Any]:
+    """Every parameter of a task's endpoint in order: inputs, upload slot, then the Advanced controls' defaults."""
+    from playground.params import GenerationParams
+
+    spec = get_task(task)
+    p = GenerationParams().merged(**spec.default_params)
+    values: list[Any] = [inputs.get(i.name, i.default) for i in spec.inputs]
+    if spec.main_input.kind == "texts":
+        values.append(None)
+    values += [spec.default_model, "auto", 8, p.temperature, p.top_p, p.top_k, p.repetition_penalty, p.num_beams]
+    return [*values, None, ""]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("task", "inputs"),
+    [
+        ("sentiment", {"text": "Great product \ud800 would buy again."}),
+        ("classification", {"text": "\udfff The striker scored.", "labels": "sports, \ud800, cooking"}),
+        ("generation", {"prompt": "Say \ud800 hello."}),
+        ("clustering", {"texts": "The cat sleeps.\n\ud800\nThe dog barks."}),
+    ],
+)
+def test_lone_surrogates_through_the_app(task: str, inputs: dict[str, Any], app_url: str) -> None:
+    event, payload = raw_call(app_url, task, positional(task, **inputs))
+    assert event == "complete", payload
+    raw = payload[-1]
+    json.dumps(raw, allow_nan=False).encode("utf-8")  # nothing unencodable came back
+    check_output(task, inputs, raw["output"], from_file=False)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("task", TASKS)
+def test_hostile_batch_file_through_the_app(task: str, client: Any, tmp_path: Path) -> None:
+    from gradio_client import handle_file
+
+    # Per-row generation parameters are not task inputs: the app ignores them (test_bad_parameter_for_an_app_batch).
+    names = ["lone_high_surrogate", "control_chars", "script_tag", "jinja_block", "empty", "huge", "value_number"]
+    rows = [(BY_NAME[n], row) for n in names if (row := build_row(BY_NAME[n], task)) is not None]
+    source = write_jsonl(tmp_path / "hostile.jsonl", [row for _, row in rows])
+    with source.open("a", encoding="ascii") as sink:
+        sink.write("[1, 2]\n7\n")  # lines that are not objects: an error line each
+    result, error = app_call(client, f"/{task}_batch", file=handle_file(str(source)), max_new_tokens=8)
+    assert error is None, error
+    results = result_lines(Path(result[0]))
+    check_results(task, rows, results[:-2])
+    assert [r["id"] for r in results[-2:]] == [len(rows) + 1, len(rows) + 2]
+    for r in results[-2:]:
+        check_one_line_error(r["error"])
+    failed = sum("error" in r for r in results)
+    assert f"{len(results) - failed} rows done, {failed} with errors." in result[1]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("name", UPLOADS)
+def test_upload_gives_one_line_per_row_through_the_app(name: str, client: Any, tmp_path: Path) -> None:
+    from gradio_client import handle_file
+
+    path, expected = upload_files(tmp_path)[name]
+    result, error = app_call(client, "/sentiment_batch", file=handle_file(str(path)))
+    assert error is None, error
+    check_upload_results(result_lines(Path(result[0])), expected)
+
+
+@pytest.mark.model
+def test_bad_parameter_for_an_app_batch(client: Any, tmp_path: Path) -> None:
+    from gradio_client import handle_file
+
+    source = write_jsonl(tmp_path / "in.jsonl", [{"prompt": "Say hi."}, {"prompt": "Say bye."}])
+    result, error = app_call(client, "/generation_batch", file=handle_file(str(source)), top_k=-3)
+    if error is not None:  # refused as a whole
+        check_one_line_error(error)
+        assert "top_k" in error
+        return
+    results = result_lines(Path(result[0]))
+    assert [r["id"] for r in results] == [1, 2]
+    for r in results:
+        check_one_line_error(r["error"])
+        assert "top_k" in r["error"]
