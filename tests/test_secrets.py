@@ -7,7 +7,6 @@ edges are the Python API's exceptions, the CLI's output, batch result files, the
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
@@ -73,22 +72,33 @@ def test_redact_masks_secret_looking_variables() -> None:
     assert redact("nothing to hide") == "nothing to hide"
 
 
+class CapturedStderr:
+    """What has reached sys.stderr so far in this test (pytest's capture, which the handler writes to)."""
+
+    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
+        self.capsys = capsys
+        self.text = ""
+
+    def getvalue(self) -> str:
+        self.text += self.capsys.readouterr().err
+        return self.text
+
+
 @pytest.fixture
-def log_stream() -> Iterator[io.StringIO]:
-    """What the package's own log handler (installed by configure_logging) writes, captured."""
+def log_stream(capsys: pytest.CaptureFixture[str]) -> CapturedStderr:
+    """What the package's own log handler (installed by configure_logging) writes, captured.
+
+    The handler writes to whatever sys.stderr is when a record comes: in a test, pytest's capture.
+    """
     configure_logging(0)
     handler = next(h for h in logging.getLogger("playground").handlers if getattr(h, "_playground", False))
     assert isinstance(handler, logging.StreamHandler)
     assert any(isinstance(f, RedactingFilter) for f in handler.filters)
-    stream = io.StringIO()
-    old = handler.setStream(stream)
-    try:
-        yield stream
-    finally:
-        handler.setStream(old)
+    capsys.readouterr()
+    return CapturedStderr(capsys)
 
 
-def test_log_lines_are_written_masked(log_stream: io.StringIO, caplog: pytest.LogCaptureFixture) -> None:
+def test_log_lines_are_written_masked(log_stream: CapturedStderr, caplog: pytest.LogCaptureFixture) -> None:
     log = logging.getLogger("playground.test_secrets")
     log.warning("token %s and key %s", HF_TOKEN, API_KEY)
     log.error(f"inline {HF_TOKEN}")
@@ -98,7 +108,7 @@ def test_log_lines_are_written_masked(log_stream: io.StringIO, caplog: pytest.Lo
     assert_clean(caplog.text)  # the record was masked in place, before other handlers saw it
 
 
-def test_log_tracebacks_are_written_masked(log_stream: io.StringIO) -> None:
+def test_log_tracebacks_are_written_masked(log_stream: CapturedStderr) -> None:
     log = logging.getLogger("playground.test_secrets")
     try:
         raise RuntimeError(f"the hub said no to {HF_TOKEN}")
