@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -92,3 +94,21 @@ def shared_benchmarks() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared/benchmarks is not present (it is not part of a user's clone)")
     return SHARED
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def launch_app(launch_settings: dict[str, Any] | None = None, **create: Any) -> tuple[Any, str]:
+    """Build the app (create_app's keyword arguments), serve it on a free loopback port; return it and its URL."""
+    from playground.ui import create_app
+
+    demo = create_app(**create)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                **(launch_settings or {}))  # fmt: skip
+    return demo, f"http://127.0.0.1:{port}/"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,26 +13,19 @@ from playground.backends import POOL
 from playground.params import GenerationParams
 from playground.registry import GROUPS, all_tasks, get_task
 from playground.textio import texts_from_file
-from playground.ui import create_app
 from playground.ui.batch import read_batch
 from playground.ui.helpers import advanced_arguments, parse_stop
 from playground.ui.views import highlight_edits
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from .conftest import launch_app
 
 
 @pytest.fixture(scope="module")
 def app() -> Iterator[dict[str, Any]]:
     POOL.clear()
-    demo = create_app()
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    demo, url = launch_app()
     loaded_at_start = POOL.loaded()
-    yield {"url": f"http://127.0.0.1:{port}/", "loaded_at_start": loaded_at_start}
+    yield {"url": url, "loaded_at_start": loaded_at_start}
     demo.close()
 
 

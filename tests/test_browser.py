@@ -11,7 +11,7 @@ import pytest
 
 from playground.registry import all_tasks
 
-from .test_app import free_port
+from .conftest import launch_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
@@ -26,12 +26,8 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
 
 @pytest.fixture(scope="module")
 def page_url() -> Iterator[str]:
-    from playground.ui import create_app
-
-    demo = create_app()
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
+    demo, url = launch_app()
+    yield url
     demo.close()
 
 

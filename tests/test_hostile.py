@@ -21,7 +21,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -38,7 +37,7 @@ from playground.errors import InputError, PlaygroundError
 from playground.registry import get_task
 from playground.textio import clean_value, read_rows
 
-from .conftest import FakePool
+from .conftest import FakePool, launch_app
 
 DATA = Path(__file__).resolve().parent / "data" / "hostile.jsonl"
 HOSTILE: list[dict[str, Any]] = [json.loads(line) for line in DATA.read_text(encoding="ascii").splitlines() if line]
@@ -541,20 +540,10 @@ def test_resume_refuses_a_file_that_is_not_results(tmp_path: Path, capsys: pytes
 # ---- the app --------------------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def app_url() -> Iterator[str]:
-    from playground.ui import create_app
-
-    demo = create_app()
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
+    demo, url = launch_app()
+    yield url
     demo.close()
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
-import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -15,26 +14,13 @@ from typing import Any
 import pytest
 
 from playground.backends import POOL
-from playground.ui.app import create_app
+from tests.conftest import launch_app
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # loopback only
 
 LABELS = {"positive", "negative", "neutral"}
 TEXTS = ["Great service!", "Awful food.", "It was fine.", "I loved the view.", "The room was dirty.", "Okay I guess."]
 STORY = "Write a very long story about a dragon."
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def launch(queue_size: int | None = None) -> tuple[Any, str]:
-    demo = create_app() if queue_size is None else create_app(queue_size=queue_size)
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    return demo, f"http://127.0.0.1:{port}/"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -54,7 +40,7 @@ def one_llama_thread() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def app_url() -> Iterator[str]:
-    demo, url = launch()
+    demo, url = launch_app()
     yield url
     demo.close()
 
@@ -106,7 +92,7 @@ def test_twenty_concurrent_callers_all_get_labels(app_url: str, client: Any) -> 
 def test_a_full_queue_refuses_at_once_and_runs_what_it_took() -> None:
     from gradio_client import Client
 
-    demo, url = launch(queue_size=2)
+    demo, url = launch_app(queue_size=2)
     c = Client(url, verbose=False)
     jobs: list[Any] = []
     try:

@@ -25,8 +25,8 @@ from playground.params import GenerationParams
 from playground.public import PUBLIC_LIMITS, Limits, Policy
 from playground.registry import get_task
 from playground.ui import task_tab
-from playground.ui.app import create_app, launch_settings
-from tests.conftest import FakeBackend
+from playground.ui.app import launch_settings
+from tests.conftest import FakeBackend, launch_app
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # loopback only
 
@@ -36,20 +36,11 @@ EVAL = {"task": "sentiment", "eval_set": "bundled: sentiment"}  # the Evaluate t
 FAST_S = 1.0  # a refusal is a dictionary lookup; a second covers the HTTP round trip on a loaded 2-core runner
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def public_url() -> Iterator[str]:
     policy = Policy.from_env(PUBLIC_ENV)
-    demo = create_app(policy)
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                **launch_settings(policy))  # fmt: skip
-    yield f"http://127.0.0.1:{port}/"
+    demo, url = launch_app(launch_settings(policy), policy=policy)
+    yield url
     demo.close()
 
 

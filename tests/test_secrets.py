@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,8 +22,7 @@ from playground.cli import main
 from playground.logs import RedactingFilter, configure_logging
 from playground.public import redact
 from playground.registry import all_tasks, get_task
-from playground.ui.app import create_app
-from tests.conftest import FakeBackend
+from tests.conftest import FakeBackend, launch_app
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # loopback only
 
@@ -213,20 +211,12 @@ def test_cli_batch_files_mask_secrets_in_errors(tmp_path: Path, capsys: pytest.C
 # ---- the app -----------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def client(planted: None) -> Iterator[Any]:
     from gradio_client import Client
 
-    demo = create_app()  # local mode: any model name reaches the engine, and its error message
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    c = Client(f"http://127.0.0.1:{port}/", verbose=False)
+    demo, url = launch_app()  # local mode: any model name reaches the engine, and its error message
+    c = Client(url, verbose=False)
     yield c
     c.close()
     demo.close()
