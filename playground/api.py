@@ -12,7 +12,7 @@ from .context import TaskContext, make_context
 from .errors import PlaygroundError
 from .models import DEFAULT_EMBEDDER
 from .params import PARAM_NAMES, make_params
-from .public import redact
+from .public import user_message
 from .registry import TaskSpec, all_tasks, get_task
 from .textio import json_line
 
@@ -150,14 +150,14 @@ def run_batch(
     for number, item in enumerate(items, 1):
         if isinstance(item, PlaygroundError):
             row_id = getattr(item, "row_id", None)
-            yield BatchItem(id=number if row_id is None else row_id, error=redact(str(item)))
+            yield BatchItem(id=number if row_id is None else row_id, error=user_message(item))
             continue
         fields = dict(item)
         item_id = fields.pop("id", number)
         try:
             result = run(task, model=model, engine=engine, embedder=embedder, pool=pool, **{**common, **fields})
         except PlaygroundError as exc:
-            yield BatchItem(id=item_id, error=redact(str(exc)))
+            yield BatchItem(id=item_id, error=user_message(exc))
         except Exception as exc:  # a bug must not cost the rows after it; it is logged with its traceback
             log.exception("task %s failed on row %r", task, item_id)
             yield BatchItem(id=item_id, error=f"internal error ({type(exc).__name__}); the log has the details")

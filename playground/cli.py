@@ -12,9 +12,9 @@ from typing import Any, TextIO
 from . import api
 from .errors import InputError, PlaygroundError
 from .logs import configure_logging
-from .public import redact
+from .public import user_message
 from .registry import get_task
-from .textio import clean_text, parse_param, read_rows
+from .textio import parse_param, read_rows
 
 
 def format_output(display: str, output: dict[str, Any]) -> str:
@@ -63,10 +63,9 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         raise InputError("--resume needs --input and --output")
     if args.text:
         main = spec.main_input
-        texts = [clean_text(t) for t in args.text]  # argv may carry undecodable bytes as lone surrogates
-        arguments[main.name] = texts if main.kind == "texts" and len(texts) > 1 else texts[0]
+        arguments[main.name] = args.text if main.kind == "texts" and len(args.text) > 1 else args.text[0]
     elif spec.main_input.name not in arguments and not sys.stdin.isatty():
-        arguments[spec.main_input.name] = clean_text(sys.stdin.read())
+        arguments[spec.main_input.name] = sys.stdin.read()
     if args.json:
         print(api.run(spec.name, **models, **arguments).to_json(), file=out)
         return 0
@@ -224,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args, sys.stdout))
     except PlaygroundError as exc:
-        print(f"error: {redact(' '.join(str(exc).split()))}", file=sys.stderr)
+        print(f"error: {user_message(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

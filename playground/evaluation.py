@@ -12,7 +12,7 @@ from .backends import POOL, ModelPool
 from .errors import InputError, PlaygroundError
 from .metrics import load as load_metric
 from .models import DEFAULT_EMBEDDER, resolve
-from .public import redact
+from .public import user_message
 from .textio import json_line, jsonl_rows, read_text_file
 
 Row = dict[str, Any]
@@ -221,7 +221,7 @@ def evaluate(
             item.prediction = adapter.prediction(api.run(task, pool=pool, **{**item.inputs, **config}).output)
             item.score = adapter.item_score(item.prediction, item.reference, row)
         except (PlaygroundError, KeyError) as exc:
-            item.error = redact(str(exc) if isinstance(exc, PlaygroundError) else f"missing field {exc}")
+            item.error = user_message(exc if isinstance(exc, PlaygroundError) else f"missing field {exc}")
         items.append(item)
     scored = [(i, r) for i, r in zip(items, rows, strict=True) if i.error is None]
     if not scored:

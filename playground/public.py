@@ -128,6 +128,11 @@ class Policy:
 _SECRET_NAME = re.compile(r"TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
 
 
+def user_message(error: BaseException | str) -> str:
+    """An error as every edge shows it (CLI, app, batch and eval lines): on one line, secrets masked."""
+    return redact(" ".join(str(error).split()))
+
+
 def redact(text: str, env: Mapping[str, str] | None = None) -> str:
     """Text with the value of every secret-looking environment variable (HF_TOKEN, *_API_KEY, ...) masked."""
     env = os.environ if env is None else env

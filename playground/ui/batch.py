@@ -12,10 +12,10 @@ import gradio as gr
 
 from .. import api, batch
 from ..errors import InputError, PlaygroundError
-from ..public import Policy
+from ..public import Policy, user_message
 from ..registry import TaskSpec
 from ..textio import Row, read_rows
-from .helpers import ADVANCED, LLM_QUEUE, advanced_arguments, user_message, with_parameters
+from .helpers import ADVANCED, LLM_QUEUE, advanced_arguments, with_parameters
 
 
 def read_batch(path: str, spec: TaskSpec) -> tuple[list[Row | PlaygroundError], list[str]]:

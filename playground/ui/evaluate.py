@@ -10,9 +10,9 @@ from typing import Any
 import gradio as gr
 
 from ..errors import InputError, PlaygroundError
-from ..public import Policy
+from ..public import Policy, user_message
 from ..textio import parse_param
-from .helpers import ADVANCED, LLM_QUEUE, advanced_arguments, user_message
+from .helpers import ADVANCED, LLM_QUEUE, advanced_arguments
 
 
 def parse_settings(text: str | None) -> dict[str, Any]:

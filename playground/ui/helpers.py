@@ -7,8 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..api import Result
-from ..errors import ParamError, PlaygroundError
-from ..public import redact
+from ..errors import ParamError
 
 LLM_QUEUE = "llm"  # every task shares one model pool, so every event that runs a model shares one queue
 # The Advanced controls, in order; also the names of their API parameters.
@@ -70,11 +69,6 @@ def stats_line(result: Result) -> str:
     if t["load_s"]:
         parts.append(f"model load {t['load_s']} s")
     return " · ".join(parts)
-
-
-def user_message(exc: PlaygroundError) -> str:
-    """An error as the page shows it: one line, secrets masked."""
-    return redact(" ".join(str(exc).split()))
 
 
 _POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD

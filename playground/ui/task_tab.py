@@ -12,12 +12,12 @@ import gradio as gr
 from .. import api
 from ..errors import PlaygroundError
 from ..params import MAX_NEW_TOKENS_CAP, GenerationParams
-from ..public import Policy
+from ..public import Policy, user_message
 from ..registry import Input, TaskSpec
 from ..resources import data_dir
 from ..textio import texts_from_file
 from .batch import batch_section
-from .helpers import ADVANCED, LANGUAGE_NAMES, LLM_QUEUE, advanced_arguments, stats_line, user_message, with_parameters
+from .helpers import ADVANCED, LANGUAGE_NAMES, LLM_QUEUE, advanced_arguments, stats_line, with_parameters
 from .views import VIEWS, apply_ticked
 
 UPLOAD = "upload"  # the API name of the file slot of list-taking tasks
