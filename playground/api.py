@@ -8,9 +8,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .backends import POOL, ModelPool
+from .concurrency import ordered_map
 from .context import TaskContext, make_context
 from .errors import PlaygroundError
-from .models import DEFAULT_EMBEDDER
+from .models import DEFAULT_EMBEDDER, REMOTE_PREFIX
 from .params import PARAM_NAMES, make_params
 from .public import user_message
 from .registry import TaskSpec, all_tasks, get_task
@@ -30,6 +31,7 @@ class Result:
     timings: dict[str, Any]
     models: list[dict[str, str]] = field(default_factory=list)
     done: bool = True  # False for the partial results of a stream
+    scorer: str | None = None  # how labels were scored: log-likelihood, or a remote server's echo / first-token
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,16 +57,20 @@ def _prepare(
     engine: str | None,
     embedder: str | None,
     pool: ModelPool,
+    base_url: str | None = None,
 ) -> tuple[TaskSpec, dict[str, Any], TaskContext]:
     spec = get_task(task)
     params = {k: v for k, v in arguments.items() if k in PARAM_NAMES}
     inputs = spec.validate({k: v for k, v in arguments.items() if k not in PARAM_NAMES})
+    # On a server, the task's default preset means nothing: the server's first model stands in for it.
+    default_model = "" if engine == "openai" else spec.default_model
     ctx = make_context(
-        model or spec.default_model,
+        default_model if model is None else model,
         embedder or spec.embedder or DEFAULT_EMBEDDER,
         engine,
         make_params({**spec.default_params, **params}),
         pool,
+        base_url,
     )
     return spec, inputs, ctx
 
@@ -80,6 +86,7 @@ def _result(spec: TaskSpec, ctx: TaskContext, output: dict[str, Any], done: bool
         timings=ctx.meter.timings(),
         models=[{"name": m.name, "engine": m.engine} for m in used],
         done=done,
+        scorer=ctx.meter.scorer,
     )
 
 
@@ -89,11 +96,16 @@ def stream(
     model: str | None = None,
     engine: str | None = None,
     embedder: str | None = None,
+    base_url: str | None = None,
     pool: ModelPool = POOL,
     **arguments: Any,
 ) -> Generator[Result, None, None]:
-    """Run a task and yield partial results while it streams; the last one has done=True."""
-    spec, inputs, ctx = _prepare(task, arguments, model, engine, embedder, pool)
+    """Run a task and yield partial results while it streams; the last one has done=True.
+
+    With engine="openai" the model is a name served by the OpenAI-compatible server at base_url (default
+    OPENAI_BASE_URL), or that server's first model when none is given.
+    """
+    spec, inputs, ctx = _prepare(task, arguments, model, engine, embedder, pool, base_url)
     last: dict[str, Any] | None = None
     for output in spec.run(ctx, inputs):
         if last is not None:
@@ -110,11 +122,12 @@ def run(
     model: str | None = None,
     engine: str | None = None,
     embedder: str | None = None,
+    base_url: str | None = None,
     pool: ModelPool = POOL,
     **arguments: Any,
 ) -> Result:
     """Run a task on its inputs and generation parameters (keyword arguments) and return the final result."""
-    *_, final = stream(task, model=model, engine=engine, embedder=embedder, pool=pool, **arguments)
+    *_, final = stream(task, model=model, engine=engine, embedder=embedder, base_url=base_url, pool=pool, **arguments)
     return final
 
 
@@ -129,7 +142,17 @@ class BatchItem:
     def to_dict(self) -> dict[str, Any]:
         if self.result is None:
             return {"id": self.id, "error": self.error}
-        return {"id": self.id, "output": self.result.output, "model": self.result.model, "timings": self.result.timings}
+        line = {"id": self.id, "output": self.result.output, "model": self.result.model, "timings": self.result.timings}
+        return line | ({"scorer": self.result.scorer} if self.result.scorer else {})
+
+
+def remote_workers(model: str | None, engine: str | None, embedder: str | None) -> int:
+    """How many calls may run at once: NLP_PLAYGROUND_REMOTE_CONCURRENCY against a server, else one."""
+    if engine == "openai" or any(str(name or "").startswith(REMOTE_PREFIX) for name in (model, embedder)):
+        from .backends.remote import remote_concurrency
+
+        return remote_concurrency()
+    return 1
 
 
 def run_batch(
@@ -139,27 +162,41 @@ def run_batch(
     model: str | None = None,
     engine: str | None = None,
     embedder: str | None = None,
+    base_url: str | None = None,
     pool: ModelPool = POOL,
+    concurrency: int | None = None,
     **common: Any,
 ) -> Iterator[BatchItem]:
     """Run a task over many inputs; a bad item becomes an error item and the batch goes on.
 
     Each item holds the task's inputs (and optionally `id` and generation parameters); `common` applies to all.
     An item may also be a PlaygroundError (a line that could not be read), which is passed through as an error.
+    On a remote server up to `concurrency` items (default NLP_PLAYGROUND_REMOTE_CONCURRENCY, 4) are in flight at
+    once; in-process engines run one at a time. Items come back in input order either way.
     """
-    for number, item in enumerate(items, 1):
+    models: dict[str, Any] = {
+        "model": model,
+        "engine": engine,
+        "embedder": embedder,
+        "base_url": base_url,
+        "pool": pool,
+    }
+
+    def one(number: int, item: Mapping[str, Any] | PlaygroundError) -> BatchItem:
         if isinstance(item, PlaygroundError):
             row_id = getattr(item, "row_id", None)
-            yield BatchItem(id=number if row_id is None else row_id, error=user_message(item))
-            continue
+            return BatchItem(id=number if row_id is None else row_id, error=user_message(item))
         fields = dict(item)
         item_id = fields.pop("id", number)
         try:
-            result = run(task, model=model, engine=engine, embedder=embedder, pool=pool, **{**common, **fields})
+            result = run(task, **models, **{**common, **fields})
         except PlaygroundError as exc:
-            yield BatchItem(id=item_id, error=user_message(exc))
+            return BatchItem(id=item_id, error=user_message(exc))
         except Exception as exc:  # a bug must not cost the rows after it; it is logged with its traceback
             log.exception("task %s failed on row %r", task, item_id)
-            yield BatchItem(id=item_id, error=f"internal error ({type(exc).__name__}); the log has the details")
-        else:
-            yield BatchItem(id=item_id, result=result)
+            return BatchItem(id=item_id, error=f"internal error ({type(exc).__name__}); the log has the details")
+        return BatchItem(id=item_id, result=result)
+
+    if concurrency is None:
+        concurrency = remote_workers(model, engine, embedder)
+    yield from ordered_map(lambda numbered: one(*numbered), enumerate(items, 1), concurrency)

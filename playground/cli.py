@@ -12,9 +12,12 @@ from typing import Any, TextIO
 from . import api
 from .errors import InputError, PlaygroundError
 from .logs import configure_logging
+from .models import LLM_ENGINES
 from .public import user_message
 from .registry import get_task
 from .textio import parse_param, read_rows
+
+BASE_URL_HELP = "the OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL)"
 
 
 def format_output(display: str, output: dict[str, Any]) -> str:
@@ -54,7 +57,7 @@ def cmd_tasks(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     spec = get_task(args.task)
     arguments: dict[str, Any] = dict(parse_param(p) for p in args.param)
-    models = {"model": args.model, "engine": args.engine, "embedder": args.embedder}
+    models = {"model": args.model, "engine": args.engine, "embedder": args.embedder, "base_url": args.base_url}
     if args.input:
         if not args.output:
             raise InputError("--input needs --output for the results")
@@ -84,7 +87,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         print(("\n" if shown else "") + final, file=out)
     t = result.timings
     speed = f", {t['tokens_per_s']} tok/s" if t["tokens_per_s"] else ""
-    print(f"[{result.model} on {result.engine}: {t['total_s']} s{speed}]", file=sys.stderr)
+    scorer = f", scored by {result.scorer}" if result.scorer else ""
+    print(f"[{result.model} on {result.engine}: {t['total_s']} s{speed}{scorer}]", file=sys.stderr)
     return 0
 
 
@@ -115,7 +119,8 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
 
     data = Path(args.data)
     rows = evaluation.read_eval_set(data, args.limit)
-    base: dict[str, Any] = {k: v for k, v in (("model", args.model), ("engine", args.engine)) if v}
+    named = (("model", args.model), ("engine", args.engine), ("base_url", args.base_url))
+    base: dict[str, Any] = {k: v for k, v in named if v}
     base.update(parse_param(p) for p in args.param)
     configs = [base]
     if args.compare:
@@ -151,7 +156,24 @@ def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     from .ui import launch
 
-    launch(host=args.host, port=args.port, share=args.share)
+    launch(host=args.host, port=args.port, share=args.share, mcp_server=args.mcp or None)
+    return 0
+
+
+def cmd_models(args: argparse.Namespace, out: TextIO) -> int:
+    """The embedded presets, and the models of the OpenAI-compatible server when one is configured."""
+    from .models import PRESETS, base_url_from
+
+    for preset in PRESETS.values():
+        print(f"{preset.name:<16} {preset.role:<8} {preset.engine:<21} {preset.title}", file=out)
+    url = base_url_from(args.base_url)
+    if url is None:
+        print("(set OPENAI_BASE_URL or --base-url to list a server's models)", file=sys.stderr)
+        return 0
+    from .backends.remote import served_models
+
+    for name in served_models(url):
+        print(f"openai:{name:<9} {'served':<8} {'openai':<21} {url}", file=out)
     return 0
 
 
@@ -177,8 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="another input or a generation parameter; VALUE is read as JSON when it parses",
     )
     run.add_argument("--model", help="a preset (smollm2-135m, gemma3-270m), a local path or a hub id")
-    run.add_argument("--engine", choices=["llama.cpp", "transformers"])
-    run.add_argument("--embedder", help="the sentence embedder (default minilm-l6-v2)")
+    run.add_argument("--engine", choices=LLM_ENGINES, help="openai: the model runs on an OpenAI-compatible server")
+    run.add_argument("--embedder", help="the sentence embedder (default minilm-l6-v2; openai:NAME for a server's)")
+    run.add_argument("--base-url", help=BASE_URL_HELP)
     run.add_argument("--json", action="store_true", help="print one JSON object: task, output, model, timings")
     run.add_argument(
         "--input", help="a JSONL file of inputs, one object per line (optional id), or a CSV with a header"
@@ -193,7 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--data", required=True, help="a JSONL eval set (see assets/eval/ and the README)")
     ev.add_argument("--limit", type=int, help="use the first N items")
     ev.add_argument("--model", help="the model to evaluate (default: the task's)")
-    ev.add_argument("--engine", choices=["llama.cpp", "transformers"])
+    ev.add_argument("--engine", choices=LLM_ENGINES, help="openai: evaluate a model of an OpenAI-compatible server")
+    ev.add_argument("--base-url", help=BASE_URL_HELP)
     ev.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                     help="a generation parameter or task input for every item")  # fmt: skip
     ev.add_argument("--compare", action="append", metavar="KEY=VALUE",
@@ -210,7 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--share", action="store_true")
+    serve.add_argument("--mcp", action="store_true", help="also serve every task as an MCP tool (/gradio_api/mcp/)")
     serve.set_defaults(func=cmd_serve)
+
+    models = sub.add_parser("models", parents=[common], help="list the embedded models and a server's models")
+    models.add_argument("--base-url", help=BASE_URL_HELP)
+    models.set_defaults(func=cmd_models)
     return parser
 
 

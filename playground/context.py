@@ -27,6 +27,7 @@ class Meter:
     tokens: int = 0
     generate_s: float = 0.0
     models: list[ModelRef] = field(default_factory=list)
+    scorer: str | None = None  # how labels were scored, when they were
 
     def timings(self) -> dict[str, Any]:
         total = time.perf_counter() - self.start
@@ -48,6 +49,7 @@ class MeteredBackend(Backend):
         self.ref = inner.ref
         self.context_length = inner.context_length
         self.supports_chat = inner.supports_chat
+        self.remote = inner.remote
 
     def stream(self, prompt: Prompt, params: GenerationParams) -> Iterator[str]:
         started = time.perf_counter()
@@ -61,13 +63,14 @@ class MeteredBackend(Backend):
         finally:
             self.meter.generate_s += time.perf_counter() - started
             if pieces:
-                self.meter.tokens += self.inner.count_tokens("".join(pieces))
+                self.meter.tokens += self.inner.count_generated(pieces)
 
     def score(self, context: str, continuations: Sequence[str]) -> list[float]:
         started = time.perf_counter()
         try:
             return self.inner.score(context, continuations)
         finally:
+            self.meter.scorer = self.inner.scorer
             if self.meter.first_token_s is None:
                 self.meter.first_token_s = time.perf_counter() - self.meter.start
             self.meter.generate_s += time.perf_counter() - started
@@ -130,7 +133,17 @@ class TaskContext:
 
 
 def make_context(
-    llm: str, embedder: str, engine: str | None, params: GenerationParams, pool: ModelPool = POOL
+    llm: str,
+    embedder: str,
+    engine: str | None,
+    params: GenerationParams,
+    pool: ModelPool = POOL,
+    base_url: str | None = None,
 ) -> TaskContext:
-    """Resolve model names (no loading yet) and build a context."""
-    return TaskContext(resolve(llm, engine), resolve(embedder, None, role="embedder"), params, pool)
+    """Resolve model names (no loading yet; a remote model with no name asks its server) and build a context."""
+    return TaskContext(
+        resolve(llm, engine, base_url=base_url),
+        resolve(embedder, None, role="embedder", base_url=base_url),
+        params,
+        pool,
+    )

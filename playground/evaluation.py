@@ -9,6 +9,7 @@ from typing import Any
 
 from . import api
 from .backends import POOL, ModelPool
+from .concurrency import ordered_map
 from .errors import InputError, PlaygroundError
 from .metrics import load as load_metric
 from .models import DEFAULT_EMBEDDER, resolve
@@ -202,7 +203,7 @@ def evaluate(
     task: str,
     rows: Sequence[Row],
     config: Mapping[str, Any] | None = None,
-    progress: Callable[[Iterable[Row]], Iterable[Row]] = lambda rows: rows,
+    progress: Callable[[Iterable[Any]], Iterable[Any]] = lambda items: items,
     pool: ModelPool = POOL,
 ) -> Report:
     """Run the task on every row with the given configuration (model, engine, generation params) and score it."""
@@ -212,8 +213,9 @@ def evaluate(
     if task not in ADAPTERS:
         raise InputError(f"no evaluation for task {task!r}; evaluable tasks: {', '.join(EVAL_TASKS)}")
     adapter = ADAPTERS[task]
-    items: list[ItemResult] = []
-    for number, row in enumerate(progress(rows), 1):
+
+    def one(numbered: tuple[int, Row]) -> ItemResult:
+        number, row = numbered
         item = ItemResult(id=row.get("id", number), inputs={})
         try:
             item.inputs = adapter.inputs(row, rows)
@@ -222,7 +224,11 @@ def evaluate(
             item.score = adapter.item_score(item.prediction, item.reference, row)
         except (PlaygroundError, KeyError) as exc:
             item.error = user_message(exc if isinstance(exc, PlaygroundError) else f"missing field {exc}")
-        items.append(item)
+        return item
+
+    # A remote server takes several items at once (NLP_PLAYGROUND_REMOTE_CONCURRENCY); results keep their order.
+    workers = api.remote_workers(config.get("model"), config.get("engine"), config.get("embedder"))
+    items: list[ItemResult] = list(progress(ordered_map(one, enumerate(rows, 1), workers)))
     scored = [(i, r) for i, r in zip(items, rows, strict=True) if i.error is None]
     if not scored:
         raise InputError(f"every item failed; the first error: {items[0].error}")
@@ -239,7 +245,8 @@ def _evaluate_clustering(rows: Sequence[Row], config: dict[str, Any], pool: Mode
     n_clusters = config.pop("n_clusters", len(set(labels)))
     output = api.run("clustering", texts=texts, n_clusters=n_clusters, pool=pool, **config).output
     ari = load_metric("clustering").compute(predictions=output["assignments"], references=labels) or {}
-    embedder, _ = pool.get(resolve(str(config.get("embedder") or DEFAULT_EMBEDDER), role="embedder"))
+    name = str(config.get("embedder") or DEFAULT_EMBEDDER)
+    embedder, _ = pool.get(resolve(name, role="embedder", base_url=config.get("base_url")))
     vectors = embedder.embed(texts).tolist()
     silhouette: dict[str, float] = {}
     if len(set(output["assignments"])) > 1:

@@ -12,9 +12,12 @@ from typing import Literal
 
 from .errors import ModelError, did_you_mean
 
-Engine = Literal["llama.cpp", "transformers", "sentence-transformers"]
-ENGINES: tuple[Engine, ...] = ("llama.cpp", "transformers", "sentence-transformers")
-LLM_ENGINES: tuple[Engine, ...] = ("llama.cpp", "transformers")
+Engine = Literal["llama.cpp", "transformers", "sentence-transformers", "openai"]
+ENGINES: tuple[Engine, ...] = ("llama.cpp", "transformers", "sentence-transformers", "openai")
+LLM_ENGINES: tuple[Engine, ...] = ("llama.cpp", "transformers", "openai")
+EMBEDDER_ENGINES: tuple[Engine, ...] = ("sentence-transformers", "openai")
+REMOTE_PREFIX = "openai:"  # "openai:NAME" is the model NAME of the OpenAI-compatible server, whatever the engine says
+BASE_URL_ENV = "OPENAI_BASE_URL"
 
 
 def cache_dir() -> Path:
@@ -113,22 +116,51 @@ class ModelRef:
 
     name: str
     engine: Engine
-    source: str  # a local file or directory, or a hub id
+    source: str  # a local file or directory, a hub id, or the base URL of an OpenAI-compatible server
     preset: Preset | None = None
 
     @property
-    def key(self) -> tuple[str, str]:
-        return (self.name, self.engine)
+    def key(self) -> tuple[str, str, str]:
+        return (self.name, self.engine, self.source)
 
 
-def resolve(name: str, engine: str | None = None, role: str = "llm") -> ModelRef:
-    """Turn a preset name, local path or hub id plus an optional engine into a ModelRef."""
-    name = name.strip()
+def base_url_from(explicit: str | None = None) -> str | None:
+    """The OpenAI-compatible server to use: the one given, else OPENAI_BASE_URL, else none."""
+    url = (explicit or os.environ.get(BASE_URL_ENV) or "").strip().rstrip("/")
+    return url or None
+
+
+def remote_ref(name: str, base_url: str | None) -> ModelRef:
+    """A model served by an OpenAI-compatible server; an empty name means the server's first model."""
+    url = base_url_from(base_url)
+    if url is None:
+        raise ModelError(
+            f"the openai engine needs a server: set {BASE_URL_ENV} (for example http://127.0.0.1:8000/v1) "
+            "or pass --base-url"
+        )
+    if not url.startswith(("http://", "https://")):
+        raise ModelError(f"the server URL must start with http:// or https://, not {url[:60]!r}")
     if not name:
-        raise ModelError("the model name is empty")
+        from .backends.remote import served_models  # asks the server; only when no model was named
+
+        name = served_models(url)[0]
+    return ModelRef(name, "openai", url)
+
+
+def resolve(name: str, engine: str | None = None, role: str = "llm", base_url: str | None = None) -> ModelRef:
+    """Turn a preset name, local path, hub id or served model (with the openai engine) into a ModelRef."""
+    name = name.strip()
+    if name.startswith(REMOTE_PREFIX):
+        if engine not in (None, "openai"):
+            raise ModelError(f"{name!r} is a model of the OpenAI-compatible server; its engine is openai")
+        return remote_ref(name[len(REMOTE_PREFIX) :].strip(), base_url)
     if engine is not None and engine not in ENGINES:
         raise ModelError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}.")
-    allowed = LLM_ENGINES if role == "llm" else ("sentence-transformers",)
+    if engine == "openai":
+        return remote_ref(name, base_url)
+    if not name:
+        raise ModelError("the model name is empty")
+    allowed = LLM_ENGINES if role == "llm" else EMBEDDER_ENGINES
     if engine is not None and engine not in allowed:
         raise ModelError(f"engine {engine!r} cannot run a{'n LLM' if role == 'llm' else 'n embedder'}")
     preset = PRESETS.get(name)

@@ -31,6 +31,8 @@ class Backend(ABC):
     ref: ModelRef
     context_length: int = 2048
     supports_chat: bool = False
+    remote: bool = False  # True when calls go to a server that can take several at once
+    scorer: str = "log-likelihood"  # how `score` measures a continuation (remote servers may offer less)
 
     @abstractmethod
     def stream(self, prompt: Prompt, params: GenerationParams) -> Iterator[str]:
@@ -51,6 +53,10 @@ class Backend(ABC):
     def count_tokens(self, text: str) -> int:
         """Return how many tokens the model's tokenizer makes of text."""
         return max(1, len(text) // 4)
+
+    def count_generated(self, pieces: Sequence[str]) -> int:
+        """Return how many tokens produced these streamed pieces."""
+        return self.count_tokens("".join(pieces))
 
     def check_prompt(self, n_prompt_tokens: int, params: GenerationParams) -> None:
         """Raise a clear error when prompt plus answer cannot fit in the context window."""

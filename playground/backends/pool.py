@@ -20,18 +20,22 @@ def _load(ref: ModelRef) -> Backend:
         from .hf import TransformersBackend
 
         return TransformersBackend(ref)
+    if ref.engine == "openai":
+        from .remote import OpenAIBackend
+
+        return OpenAIBackend(ref)
     from .embedder import SentenceTransformerBackend
 
     return SentenceTransformerBackend(ref)
 
 
 class ModelPool:
-    """A small cache of loaded backends keyed by (model, engine)."""
+    """A small cache of loaded backends keyed by (model, engine, source)."""
 
     def __init__(self, loader: Callable[[ModelRef], Backend] = _load) -> None:
         self._loader = loader
-        self._backends: dict[tuple[str, str], Backend] = {}
-        self._key_locks: dict[tuple[str, str], threading.Lock] = {}
+        self._backends: dict[tuple[str, str, str], Backend] = {}
+        self._key_locks: dict[tuple[str, str, str], threading.Lock] = {}
         self._lock = threading.Lock()
 
     def get(self, ref: ModelRef) -> tuple[Backend, float]:
@@ -52,8 +56,8 @@ class ModelPool:
                 self._backends[ref.key] = backend
             return backend, time.perf_counter() - start
 
-    def loaded(self) -> list[tuple[str, str]]:
-        """Return the (model, engine) keys that are loaded now."""
+    def loaded(self) -> list[tuple[str, str, str]]:
+        """Return the (model, engine, source) keys that are loaded now."""
         with self._lock:
             return list(self._backends)
 

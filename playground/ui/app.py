@@ -11,6 +11,7 @@ from ..public import Policy
 from ..registry import GROUPS, all_tasks
 from .evaluate import evaluate_tab
 from .task_tab import task_tab
+from .tools import parameter_schema
 
 QUEUE_SIZE = 32  # requests waiting beyond this are refused at once ("queue is full"), not left to time out
 
@@ -39,11 +40,50 @@ def _about(policy: Policy) -> None:
         )
 
 
+class ToolBlocks(gr.Blocks):
+    """Blocks whose MCP server offers only the endpoints named in `tools` (the tasks), with typed parameters.
+
+    Gradio makes every documented endpoint a tool, and an event can leave its MCP server only by leaving the
+    documented HTTP API too (api_visibility). The batch, apply and evaluate endpoints stay in the HTTP API, so the
+    server Gradio sets here at launch is trimmed to the tools before it serves anything.
+    """
+
+    tools: frozenset[str] = frozenset()
+
+    @property
+    def mcp_server_obj(self) -> Any:
+        return self.__dict__.get("_mcp_server")
+
+    @mcp_server_obj.setter
+    def mcp_server_obj(self, server: Any) -> None:
+        if server is not None:
+            restrict_tools(self, server)
+        self.__dict__["_mcp_server"] = server
+
+
+def restrict_tools(demo: ToolBlocks, server: Any) -> None:
+    """Keep the MCP server's tools that are task endpoints; align their parameter schemas with the annotations."""
+    server.tool_to_endpoint = {tool: endpoint for tool, endpoint in server.tool_to_endpoint.items()
+                               if endpoint.lstrip("/") in demo.tools}  # fmt: skip
+    for endpoint in server.tool_to_endpoint.values():
+        block_fn = server.get_block_fn_from_endpoint_name(endpoint)
+        hints = getattr(block_fn.fn, "__annotations__", {})
+        parameters = server.api_info["named_endpoints"][endpoint]["parameters"]
+        components = [c for c in block_fn.inputs if not getattr(c, "skip_api", False)]
+        for parameter, component in zip(parameters, components, strict=True):
+            open_choice = isinstance(component, gr.Dropdown) and bool(component.allow_custom_value)
+            hint = hints.get(parameter["parameter_name"])
+            parameter["type"] = parameter_schema(parameter["type"], hint, open_choice)
+
+
 def create_app(policy: Policy | None = None, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
-    """Build the app from the registry, one top-level tab per task group; nothing is loaded until a request."""
+    """Build the app from the registry, one top-level tab per task group; nothing is loaded until a request.
+
+    With Gradio's MCP server on (`launch(mcp_server=True)` or GRADIO_MCP_SERVER=true), each task is a tool.
+    """
     policy = Policy.from_env() if policy is None else policy
     tasks = all_tasks()
-    with gr.Blocks(title="NLP playground") as demo, gr.Tabs():
+    with ToolBlocks(title="NLP playground") as demo, gr.Tabs():
         _about(policy)
         for group in GROUPS:
             members = [spec for spec in tasks if spec.group == group]
@@ -53,6 +93,7 @@ def create_app(policy: Policy | None = None, queue_size: int = QUEUE_SIZE) -> gr
                 for spec in members:
                     task_tab(spec, policy)
         evaluate_tab(policy)
+    demo.tools = frozenset(spec.name for spec in tasks)
     demo.queue(max_size=queue_size, default_concurrency_limit=1)
     return demo
 
@@ -62,11 +103,18 @@ def launch_settings(policy: Policy) -> dict[str, Any]:
     return {"max_file_size": policy.limits.max_file_size} if policy.limits.max_file_size else {}
 
 
-def launch(host: str | None = None, port: int | None = None, share: bool = False, **kwargs: Any) -> gr.Blocks:
-    """Launch the app; on Spaces (SPACE_ID) or when GRADIO_SERVER_NAME says so, it listens on every interface."""
+def launch(
+    host: str | None = None, port: int | None = None, share: bool = False, mcp_server: bool | None = None, **kwargs: Any
+) -> gr.Blocks:
+    """Launch the app; on Spaces (SPACE_ID) or when GRADIO_SERVER_NAME says so, it listens on every interface.
+
+    mcp_server: serve every task as an MCP tool at /gradio_api/mcp/ (streamable HTTP; SSE at /gradio_api/mcp/sse);
+    None leaves it to Gradio, which turns it on when GRADIO_MCP_SERVER is "true".
+    """
     if host is None:
         host = os.environ.get("GRADIO_SERVER_NAME") or ("0.0.0.0" if os.environ.get("SPACE_ID") else "127.0.0.1")
     policy = Policy.from_env()
     demo = create_app(policy)
-    demo.launch(server_name=host, server_port=port, share=share, **{**launch_settings(policy), **kwargs})
+    demo.launch(server_name=host, server_port=port, share=share, mcp_server=mcp_server,
+                **{**launch_settings(policy), **kwargs})  # fmt: skip
     return demo

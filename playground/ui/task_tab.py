@@ -18,9 +18,8 @@ from ..resources import data_dir
 from ..textio import texts_from_file
 from .batch import batch_section
 from .helpers import ADVANCED, LANGUAGE_NAMES, LLM_QUEUE, advanced_arguments, stats_line, with_parameters
+from .tools import UPLOAD, describe_tool
 from .views import VIEWS, apply_ticked
-
-UPLOAD = "upload"  # the API name of the file slot of list-taking tasks
 
 
 def _input_component(item: Input, policy: Policy) -> gr.components.Component:
@@ -178,7 +177,7 @@ def task_tab(spec: TaskSpec, policy: Policy) -> None:
 
         names, defaults = parameter_names(spec)
         event = run_button.click(
-            with_parameters(run, names, defaults),
+            describe_tool(with_parameters(run, names, defaults), spec, policy),  # also its MCP tool
             inputs=[*fields, *extra, *advanced],
             outputs=[*view_components, stats, raw],
             api_name=spec.name,
