@@ -97,10 +97,52 @@ def bench_cold_start() -> str:
     )
 
 
+def _batch_rate(task: str, rows: Sequence[dict[str, Any]], base_url: str, workers: int, **common: Any) -> float:
+    """Rows per second of a batch against a server with `workers` requests in flight (every row must succeed)."""
+    from . import api
+    from .backends import ModelPool
+
+    pool = ModelPool()
+    start = time.perf_counter()
+    items = list(
+        api.run_batch(task, rows, engine="openai", base_url=base_url, pool=pool, concurrency=workers, **common)
+    )
+    elapsed = time.perf_counter() - start
+    failed = [item.error for item in items if item.error]
+    if failed:
+        raise InputError(f"the remote batch failed: {failed[0]}")
+    return len(items) / elapsed
+
+
+def bench_remote(rows: int = 24, delay: float = 0.25) -> str:
+    """Batch throughput on the openai engine with 1 and 4 requests in flight, against two servers.
+
+    llama-cpp-python's server runs one request at a time, so concurrency can only cost there; the loopback
+    stand-in answers every request after a fixed delay and takes many at once, as vLLM does.
+    """
+    from .localserver import llama_cpp_server
+    from .stubserver import StubServer
+
+    reviews = [{"id": i, "text": REVIEWS[i % len(REVIEWS)]} for i in range(rows)]
+    prompts = [{"id": i, "prompt": f"Tell me one fact about the number {i}."} for i in range(rows)]
+    lines = []
+    with llama_cpp_server() as url:
+        _batch_rate("sentiment", reviews[:2], url, 1)  # warm-up: model pages, the calibration cache
+        one, four = (_batch_rate("sentiment", reviews, url, n) for n in (1, 4))
+        lines.append(f"llama-cpp-python server (one at a time), sentiment: 1 in flight {one:.1f} rows/s, "
+                     f"4 in flight {four:.1f} rows/s, x{four / one:.2f}")  # fmt: skip
+    with StubServer(delay=delay) as stub:
+        one, four = (_batch_rate("generation", prompts, stub.base_url, n, max_new_tokens=8) for n in (1, 4))
+        lines.append(f"stand-in answering after {delay} s, many at once, generation: 1 in flight {one:.1f} rows/s, "
+                     f"4 in flight {four:.1f} rows/s, x{four / one:.2f}")  # fmt: skip
+    return f"remote batch, {rows} rows:\n  " + "\n  ".join(lines)
+
+
 BENCHES: dict[str, Callable[[], str]] = {
     "scoring": bench_scoring,
     "engines": bench_engines,
     "cold-start": bench_cold_start,
+    "remote": bench_remote,
 }
 
 

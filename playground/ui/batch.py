@@ -15,7 +15,7 @@ from ..errors import InputError, PlaygroundError
 from ..public import Policy, user_message
 from ..registry import TaskSpec
 from ..textio import Row, read_rows
-from .helpers import ADVANCED, LLM_QUEUE, advanced_arguments, with_parameters
+from .helpers import ADVANCED, LLM_QUEUE, advanced_arguments, llm_concurrency, with_parameters
 
 
 def read_batch(path: str, spec: TaskSpec) -> tuple[list[Row | PlaygroundError], list[str]]:
@@ -74,5 +74,5 @@ def batch_section(spec: TaskSpec, advanced: list[gr.components.Component], polic
             outputs=[results, report, errors],
             api_name=f"{spec.name}_batch",
             concurrency_id=LLM_QUEUE,
-            concurrency_limit=1,
+            concurrency_limit=llm_concurrency(),
         )

@@ -12,7 +12,7 @@ import gradio as gr
 from ..errors import InputError, PlaygroundError
 from ..public import Policy, user_message
 from ..textio import parse_param
-from .helpers import ADVANCED, LLM_QUEUE, advanced_arguments
+from .helpers import ADVANCED, LLM_QUEUE, advanced_arguments, engine_choices, llm_concurrency, server_models
 
 
 def parse_settings(text: str | None) -> dict[str, Any]:
@@ -38,9 +38,10 @@ def evaluate_tab(policy: Policy) -> None:
                 upload = gr.File(label="…or upload a JSONL eval set", file_types=[".jsonl"], type="filepath")
                 limit = gr.Number(value=20, precision=0, minimum=1, label="Items (the first N)")
             with gr.Column():
-                model = gr.Dropdown(policy.models(), value=None, label="Model (blank = the task's default)",
+                served = [] if policy.public else server_models()
+                model = gr.Dropdown(policy.models() + served, value=None, label="Model (blank = the task's default)",
                                     allow_custom_value=True)  # fmt: skip
-                engine = gr.Dropdown(["auto", "llama.cpp", "transformers"], value="auto", label="Engine")
+                engine = gr.Dropdown(engine_choices(), value="auto", label="Engine")
                 settings = gr.Textbox(label="Settings (key=value per line)", lines=3,
                                       placeholder="temperature=0\nmethod=generate\nmode=extractive")  # fmt: skip
                 button = gr.Button("Run evaluation", variant="primary")
@@ -73,7 +74,9 @@ def evaluate_tab(policy: Policy) -> None:
                 policy.check(config, config)  # the settings may set task inputs for every item, or a model
                 for row in rows:
                     policy.check({k: v for k, v in row.items() if k != "id"}, {})
-                report = evaluation.evaluate(task, rows, config, progress=lambda r: progress.tqdm(r, desc=task))
+                report = evaluation.evaluate(
+                    task, rows, config, progress=lambda r: progress.tqdm(r, desc=task, total=len(rows))
+                )
             except PlaygroundError as exc:
                 raise gr.Error(user_message(exc), print_exception=False) from None
             target = Path(tempfile.mkdtemp(prefix="nlp-playground-eval-")) / f"{task}-eval.jsonl"
@@ -90,5 +93,5 @@ def evaluate_tab(policy: Policy) -> None:
             outputs=[metrics, worst, results],
             api_name="evaluate",
             concurrency_id=LLM_QUEUE,
-            concurrency_limit=1,
+            concurrency_limit=llm_concurrency(),
         )

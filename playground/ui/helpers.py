@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..api import Result
-from ..errors import ParamError
+from ..errors import ParamError, PlaygroundError
+from ..models import LLM_ENGINES, REMOTE_PREFIX, base_url_from
+
+log = logging.getLogger(__name__)
 
 LLM_QUEUE = "llm"  # every task shares one model pool, so every event that runs a model shares one queue
 # The Advanced controls, in order; also the names of their API parameters.
@@ -15,6 +19,37 @@ ADVANCED = ("model", "engine", "max_new_tokens", "temperature", "top_p", "top_k"
             "repetition_penalty", "num_beams", "seed", "stop")  # fmt: skip
 LANGUAGE_NAMES = {"auto": "Detect automatically", "en": "English", "fr": "French", "es": "Spanish", "de": "German",
                   "it": "Italian", "pt": "Portuguese", "nl": "Dutch"}  # fmt: skip
+
+
+def llm_concurrency() -> int:
+    """Requests the shared model queue runs at once: one for in-process engines, more when a server is configured.
+
+    In-process models still take one request at a time (each backend holds a lock); a server takes several.
+    """
+    if base_url_from() is None:
+        return 1
+    from ..backends.remote import remote_concurrency
+
+    return remote_concurrency()
+
+
+def engine_choices() -> list[str]:
+    """The Advanced engine choices: openai only when a server is configured (OPENAI_BASE_URL)."""
+    return ["auto", *(e for e in LLM_ENGINES if e != "openai" or base_url_from() is not None)]
+
+
+def server_models() -> list[str]:
+    """The configured server's models as `openai:NAME`, or none when there is no server or it does not answer."""
+    url = base_url_from()
+    if url is None:
+        return []
+    from ..backends.remote import served_models
+
+    try:
+        return [REMOTE_PREFIX + name for name in served_models(url)]
+    except PlaygroundError as exc:
+        log.warning("the model list of %s is not available: %s", url, exc)
+        return []
 
 
 def parse_stop(text: Any) -> list[str]:

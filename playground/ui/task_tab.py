@@ -17,7 +17,17 @@ from ..registry import Input, TaskSpec
 from ..resources import data_dir
 from ..textio import texts_from_file
 from .batch import batch_section
-from .helpers import ADVANCED, LANGUAGE_NAMES, LLM_QUEUE, advanced_arguments, stats_line, with_parameters
+from .helpers import (
+    ADVANCED,
+    LANGUAGE_NAMES,
+    LLM_QUEUE,
+    advanced_arguments,
+    engine_choices,
+    llm_concurrency,
+    server_models,
+    stats_line,
+    with_parameters,
+)
 from .tools import UPLOAD, describe_tool
 from .views import VIEWS, apply_ticked
 
@@ -92,9 +102,10 @@ def advanced_controls(spec: TaskSpec, policy: Policy) -> list[gr.components.Comp
         with gr.Row():
             # Typed values reach the handler, whose policy check answers with a message of its own.
             info = "the models this deployment allows" if policy.public else "a preset, or a hub id / local path"
-            model = gr.Dropdown(policy.models(), value=spec.default_model, label="Model", allow_custom_value=True,
-                                info=info)  # fmt: skip
-            engine = gr.Dropdown(["auto", "llama.cpp", "transformers"], value="auto", label="Engine")
+            served = [] if policy.public else server_models()  # public mode offers only allow-listed names
+            model = gr.Dropdown(policy.models() + served, value=spec.default_model, label="Model",
+                                allow_custom_value=True, info=info)  # fmt: skip
+            engine = gr.Dropdown(engine_choices(), value="auto", label="Engine")
         with gr.Row(visible=decoding):
             max_new = named("max_new_tokens", gr.Slider(1, max_tokens, value=min(defaults.max_new_tokens, max_tokens),
                                                         step=1, label="Max new tokens"))  # fmt: skip
@@ -182,7 +193,7 @@ def task_tab(spec: TaskSpec, policy: Policy) -> None:
             outputs=[*view_components, stats, raw],
             api_name=spec.name,
             concurrency_id=LLM_QUEUE,
-            concurrency_limit=1,
+            concurrency_limit=llm_concurrency(),
         )
         stop_button.click(None, cancels=[event])
         if apply_button is not None:
