@@ -107,3 +107,16 @@ def test_a_batch_with_several_requests_in_flight_keeps_order(
 def test_a_model_the_server_does_not_serve_is_named_with_the_ones_it_does(remote: dict[str, object]) -> None:
     with pytest.raises(ModelError, match=r"does not serve 'llama-70b'; it serves: smollm2"):
         api.run("generation", prompt="Hi", model="llama-70b", **remote)
+
+
+def test_a_remote_embedder_clusters_through_v1_embeddings() -> None:
+    texts = ["I love my cat.", "My cat loves me.", "Cats are lovely pets.", "Stock markets fell sharply.",
+             "Shares dropped on Wall Street.", "Investors sold stocks today."]  # fmt: skip
+    with llama_cpp_server(alias="smollm2-embed", embedding=True) as url:
+        result = api.run("clustering", texts=texts, n_clusters=2, embedder="openai:smollm2-embed", base_url=url,
+                         pool=ModelPool())  # fmt: skip
+    assert {"name": "smollm2-embed", "engine": "openai"} in result.models
+    members = [set(c["members"]) for c in result.output["clusters"]]
+    # SmolLM2 is no sentence embedder (the server sends one vector per token, averaged here): the wiring is checked,
+    # not the grouping.
+    assert len(members) == 2 and all(members) and set().union(*members) == set(texts)

@@ -61,6 +61,12 @@ class ModelPool:
         with self._lock:
             return list(self._backends)
 
+    def forget(self, keys: set[tuple[str, str, str]]) -> None:
+        """Forget the backends with these keys (a server that went away, a test's stand-in)."""
+        with self._lock:
+            for key in keys:
+                self._backends.pop(key, None)
+
     def clear(self) -> None:
         """Forget every loaded backend (they are freed once nothing else holds them)."""
         with self._lock:

@@ -297,12 +297,16 @@ class OpenAIBackend(Backend):
             return listed
 
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        rows: list[list[float]] = []
+        rows: list[np.ndarray] = []
         for start in range(0, len(texts), EMBED_BATCH):
             with self._errors():
                 batch = list(texts[start : start + EMBED_BATCH])
                 response = self.client.embeddings.create(model=self.ref.name, input=batch)
-            rows += [item.embedding for item in sorted(response.data, key=lambda item: item.index)]
+            for item in sorted(response.data, key=lambda item: item.index):
+                vector = np.asarray(item.embedding, dtype=np.float32)
+                # A server running a model without a pooling layer (llama-cpp-python's, for a plain LLM) answers
+                # with one vector per token: their mean stands for the text, as sentence-transformers pools.
+                rows.append(vector.mean(axis=0) if vector.ndim == 2 else vector)
         vectors = np.asarray(rows, dtype=np.float32).reshape(len(texts), -1)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
