@@ -79,11 +79,13 @@ class StubServer:
     drop_first: int = 0
     retry_after: float | None = 0.01
     api_key: str | None = None
+    chunk_delay: float = 0.0  # > 0: a stream is written event by event, this many seconds apart
     requests: int = field(default=0, init=False)  # received so far
     in_flight: int = field(default=0, init=False)
     max_in_flight: int = field(default=0, init=False)
     paths: list[str] = field(default_factory=list, init=False)
     bodies: list[Any] = field(default_factory=list, init=False)  # parsed JSON, None for a request without one
+    cut_streams: int = field(default=0, init=False)  # streams the client closed before their end
 
     def __post_init__(self) -> None:
         self.models = tuple(self.models) or (self.model,)
@@ -283,10 +285,24 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(status, payload, streaming, headers)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+            if body and isinstance(body, dict) and body.get("stream"):
+                with stub._lock:
+                    stub.cut_streams += 1
         finally:
             stub.leave()
 
     def _send(self, status: int, payload: Any, streaming: bool, headers: dict[str, str]) -> None:
+        if streaming and self.stub.chunk_delay > 0:  # event by event on a connection closed at the end
+            self.send_response(status)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            for event in [*(json.dumps(e).encode() for e in payload), b"[DONE]"]:
+                self.wfile.write(b"data: %s\n\n" % event)
+                self.wfile.flush()
+                time.sleep(self.stub.chunk_delay)
+            return
         if streaming:  # server-sent events, one per chunk, then the [DONE] sentinel
             data = b"".join(b"data: %s\n\n" % json.dumps(event).encode() for event in payload) + b"data: [DONE]\n\n"
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -398,3 +399,17 @@ def test_cli_sentiment_json_names_its_scorer(server: StubServer, capsys: pytest.
     printed = json.loads(capsys.readouterr().out)
     assert printed["scorer"] == "echo" and printed["engine"] == "openai" and printed["model"] == "stub"
     assert printed["output"]["label"] in LABELS
+
+
+def test_closing_a_stream_closes_the_connection_so_the_server_stops() -> None:
+    long_answer = " ".join(f"word{i}" for i in range(200))
+    with StubServer(reply=lambda prompt: long_answer, chunk_delay=0.02) as stub:
+        results = api.stream("generation", prompt="Go on", max_new_tokens=500, engine="openai",
+                             base_url=stub.base_url, pool=ModelPool())  # fmt: skip
+        partial = [next(results) for _ in range(3)]
+        results.close()  # what Stop in the app does
+        for _ in range(100):  # the server notices at its next write; bounded wait
+            if stub.cut_streams:
+                break
+            time.sleep(0.05)
+    assert stub.cut_streams == 1 and "word199" not in partial[-1].output["text"]
