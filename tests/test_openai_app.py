@@ -10,7 +10,7 @@ import pytest
 from playground.backends import POOL
 from playground.backends.remote import _served
 from playground.stubserver import StubServer
-from playground.ui.helpers import engine_choices, llm_concurrency, server_models
+from playground.ui.helpers import advanced_arguments, engine_choices, llm_concurrency, server_models
 
 from .conftest import launch_app
 
@@ -73,3 +73,9 @@ def test_the_queue_lets_several_requests_reach_the_server(served_app: tuple[Stub
     answers = [job.result(timeout=30)[-1]["output"]["text"] for job in jobs]
     assert [a.split(":", 1)[1].strip() for a in answers] == [f"request {i}" for i in range(3)]
     assert stub.max_in_flight >= 2  # one at a time would never overlap the 0.4 s answers
+
+
+def test_the_openai_engine_with_the_boxs_embedded_default_runs_the_servers_first_model() -> None:
+    assert advanced_arguments(["smollm2-135m", "openai", *[None] * 8]) == {"engine": "openai"}
+    assert advanced_arguments(["openai:big", "openai", *[None] * 8]) == {"model": "openai:big", "engine": "openai"}
+    assert advanced_arguments(["smollm2-135m", "auto", *[None] * 8]) == {"model": "smollm2-135m"}

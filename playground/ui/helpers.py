@@ -9,7 +9,7 @@ from typing import Any
 
 from ..api import Result
 from ..errors import ParamError, PlaygroundError
-from ..models import LLM_ENGINES, REMOTE_PREFIX, base_url_from
+from ..models import LLM_ENGINES, PRESETS, REMOTE_PREFIX, base_url_from
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,8 @@ def advanced_arguments(values: Sequence[Any]) -> dict[str, Any]:
         args["model"] = str(raw["model"]).strip()
     if raw["engine"] and raw["engine"] != "auto":
         args["engine"] = str(raw["engine"])
+    if args.get("engine") == "openai" and args.get("model") in PRESETS:
+        del args["model"]  # the box still shows the task's embedded default: the server's first model stands in
     for name in ("max_new_tokens", "top_k", "num_beams"):
         if raw[name] not in (None, ""):
             args[name] = int(_number(name, raw[name], float))
