@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from playground.backends import POOL
+from playground.models import resolve
 from tests.conftest import launch_app
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # loopback only
@@ -132,7 +133,8 @@ def test_stop_ends_the_generation_and_frees_the_model(client: Any) -> None:
     from playground.backends.llamacpp import LlamaCppBackend
 
     client.predict(text="Warm up.", api_name="/sentiment")
-    backend = POOL._backends[("smollm2-135m", "llama.cpp")]
+    backend, load_s = POOL.get(resolve("smollm2-135m"))
+    assert load_s == 0  # the app's request loaded it
     assert isinstance(backend, LlamaCppBackend)
     job = client.submit(prompt=STORY, max_new_tokens=1000, temperature=0, api_name="/generation")
     try:
