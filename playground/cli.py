@@ -118,7 +118,7 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     from . import evaluation
 
     data = Path(args.data)
-    rows = evaluation.read_eval_set(data, args.limit)
+    rows = evaluation.read_eval_set(data, args.limit, args.split)
     named = (("model", args.model), ("engine", args.engine), ("base_url", args.base_url))
     base: dict[str, Any] = {k: v for k, v in named if v}
     base.update(parse_param(p) for p in args.param)
@@ -131,7 +131,8 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
         bar = lambda items, label=label: tqdm(items, total=len(rows), desc=label, unit="item", file=sys.stderr)  # noqa: E731
         reports.append(evaluation.evaluate(args.task, rows, config, progress=bar))
     names = [describe(c) for c in configs]
-    print(f"{args.task} on {data.name}, {len(rows)} items", file=out)
+    split = f" ({args.split} split)" if args.split else ""
+    print(f"{args.task} on {data.name}{split}, {len(rows)} items", file=out)
     print(evaluation.metrics_table(reports, names), file=out)
     target = Path(args.output or f"{data.stem}.{args.task}.results.jsonl")
     for number, report in enumerate(reports):
@@ -158,6 +159,39 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
 
     launch(host=args.host, port=args.port, share=args.share, mcp_server=args.mcp or None)
     return 0
+
+
+def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
+    """index add NAME FILE... / index ls [NAME] / index rm NAME [DOC...]"""
+    from tqdm import tqdm
+
+    from .documents.indexing import add_files
+    from .documents.store import default_store
+
+    store = default_store()
+    if args.action == "ls":
+        if args.name is None:
+            for name in store.names():
+                files = store.files(name)
+                print(f"{name}  {len(files)} documents, {sum(f.chunks for f in files)} chunks", file=out)
+            return 0
+        for info in store.files(args.name):
+            print(f"{info.doc}  {info.chunks} chunks, {info.chars} characters, sha256 {info.sha256[:12]}", file=out)
+        return 0
+    if args.name is None:
+        raise InputError(f"index {args.action} needs a collection name")
+    if args.action == "rm":
+        removed = store.remove(args.name, args.files)
+        print(f"removed: {', '.join(removed)}", file=sys.stderr)
+        return 0
+    if not args.files:
+        raise InputError("index add needs at least one file")
+    with tqdm(desc=f"embedding into {args.name}", unit="chunk", file=sys.stderr) as bar:
+        report = add_files(args.name, [Path(f) for f in args.files], embedder=args.embedder, base_url=args.base_url,
+                           store=store, progress=bar.update)  # fmt: skip
+    for line in report.lines():
+        print(line, file=sys.stderr)
+    return 1 if report.failed else 0
 
 
 def cmd_models(args: argparse.Namespace, out: TextIO) -> int:
@@ -214,7 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", parents=[common], help="score a task against the references of a JSONL eval set")
     ev.add_argument("task")
     ev.add_argument("--data", required=True, help="a JSONL eval set (see assets/eval/ and the README)")
-    ev.add_argument("--limit", type=int, help="use the first N items")
+    ev.add_argument("--limit", type=int, help="use the first N items (of the split, with --split)")
+    ev.add_argument("--split", choices=["dev", "test"],
+                    help="keep the items of this split (items without a `split` field are always kept)")  # fmt: skip
     ev.add_argument("--model", help="the model to evaluate (default: the task's)")
     ev.add_argument("--engine", choices=LLM_ENGINES, help="openai: evaluate a model of an OpenAI-compatible server")
     ev.add_argument("--base-url", help=BASE_URL_HELP)
@@ -236,6 +272,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--share", action="store_true")
     serve.add_argument("--mcp", action="store_true", help="also serve every task as an MCP tool (/gradio_api/mcp/)")
     serve.set_defaults(func=cmd_serve)
+
+    index = sub.add_parser("index", parents=[common], help="document collections for search, qa and duplicates")
+    index.add_argument("action", choices=["add", "ls", "rm"], help="add files, list collections (or a collection's "
+                       "documents), remove documents (or the whole collection)")  # fmt: skip
+    index.add_argument("name", nargs="?", help="the collection")
+    index.add_argument("files", nargs="*", metavar="FILE", help="add: txt, md, html, pdf, docx or jsonl files; "
+                       "rm: document names (none: the whole collection)")  # fmt: skip
+    index.add_argument("--embedder", help="the embedder (default minilm-l6-v2; openai:NAME for a server's)")
+    index.add_argument("--base-url", help=BASE_URL_HELP)
+    index.set_defaults(func=cmd_index)
 
     models = sub.add_parser("models", parents=[common], help="list the embedded models and a server's models")
     models.add_argument("--base-url", help=BASE_URL_HELP)

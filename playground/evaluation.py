@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import api
+from . import api, eval_documents
 from .backends import POOL, ModelPool
 from .concurrency import ordered_map
 from .errors import InputError, PlaygroundError
@@ -138,6 +138,7 @@ ADAPTERS: dict[str, Adapter] = {
         item_score=_sentence_chrf,
     ),
 }
+ADAPTERS.update(eval_documents.adapters())  # search, qa, duplicates
 EVAL_TASKS = (*ADAPTERS, "clustering")
 
 
@@ -185,17 +186,23 @@ def eval_sets() -> dict[str, Path]:
     return sets
 
 
-def read_eval_set(path: Path, limit: int | None = None) -> list[Row]:
-    """Read a JSONL eval set; a malformed line is an error naming the line (an eval set must be clean)."""
+def read_eval_set(path: Path, limit: int | None = None, split: str | None = None) -> list[Row]:
+    """Read a JSONL eval set; a malformed line is an error naming the line (an eval set must be clean).
+
+    With `split`, only the rows of that split are kept (and rows without one); `limit` counts the rows kept.
+    A row's `documents` folder, relative to the eval file, becomes an absolute path.
+    """
     rows: list[Row] = []
     for row in jsonl_rows(read_text_file(path)):
         if isinstance(row, PlaygroundError):
             raise InputError(f"{path.name}: {row}")
-        rows.append(row)
+        if split is not None and row.get("split", split) != split:
+            continue
+        rows.append(eval_documents.resolve_documents(row, path.parent))
         if limit is not None and len(rows) >= limit:
             break
     if not rows:
-        raise InputError(f"{path.name} holds no items")
+        raise InputError(f"{path.name} holds no items" + (f" of the split {split!r}" if split is not None else ""))
     return rows
 
 
@@ -213,6 +220,7 @@ def evaluate(
     if task not in ADAPTERS:
         raise InputError(f"no evaluation for task {task!r}; evaluable tasks: {', '.join(EVAL_TASKS)}")
     adapter = ADAPTERS[task]
+    eval_documents.index_documents(rows, config, pool)  # the rows' `documents` folders, into their collections
 
     def one(numbered: tuple[int, Row]) -> ItemResult:
         number, row = numbered

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import math
 import pkgutil
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from . import templates
 from .errors import InputError, TemplateError, UnknownTaskError, did_you_mean
 from .models import DEFAULT_EMBEDDER, DEFAULT_LLM
+from .params import PARAM_NAMES
 from .resources import data_dir
 from .textio import clean_text
 
@@ -23,8 +26,9 @@ if TYPE_CHECKING:
 
 Inputs = dict[str, Any]
 Output = dict[str, Any]
-InputKind = Literal["text", "texts", "choice", "options", "labels", "count"]
-Display = Literal["text", "label", "edits", "clusters"]
+InputKind = Literal["text", "texts", "choice", "options", "labels", "count", "collection", "integer", "number"]
+Display = Literal["text", "label", "edits", "clusters", "hits", "answer", "pairs"]
+COLLECTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 # The app's navigation: each task sits in one group, shown in this order.
 GROUPS = ("Write", "Analyse", "Documents", "Chat")
 
@@ -44,6 +48,8 @@ class Input:
     min_items: int = 2
     max_items: int = 200
     help: str = ""
+    minimum: float = 0.0  # integer and number inputs: the allowed range
+    maximum: float = 1.0
 
     def validate(self, value: Any) -> Any:
         """Return the cleaned value or raise InputError naming this input."""
@@ -53,6 +59,13 @@ class Input:
             return self._choice(value)
         if self.kind == "count":
             return _count(self.name, value, self.max_items)
+        if self.kind in ("integer", "number"):
+            return self._number(value)
+        if self.kind == "collection":
+            name = _text(self.name, value, 64) if isinstance(value, str) else value
+            if not isinstance(name, str) or not COLLECTION_NAME.fullmatch(name):
+                raise InputError(f"{self.name}: a collection name is 1-64 letters, digits, '.', '_' or '-'")
+            return name
         if self.kind == "options":
             return self._options(value)
         items = _items(self.name, value, self.max_chars)
@@ -83,6 +96,23 @@ class Input:
             f"unknown {self.name} {key!r}; choose one of: {', '.join(self.choices)}."
             f"{did_you_mean(folded, [*self.choices, *self.aliases])}"
         )
+
+    def _number(self, value: Any) -> int | float:
+        whole = self.kind == "integer"
+        noun = "a whole number" if whole else "a number"
+        if isinstance(value, str):
+            try:
+                value = float(value.strip())
+            except ValueError:
+                raise InputError(f"{self.name} must be {noun}, not {value[:40]!r}") from None
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise InputError(f"{self.name} must be {noun}")
+        if whole and value != int(value):
+            raise InputError(f"{self.name} must be a whole number, not {value}")
+        if not self.minimum <= value <= self.maximum:
+            low, high = (int(self.minimum), int(self.maximum)) if whole else (self.minimum, self.maximum)
+            raise InputError(f"{self.name} must be between {low} and {high}, got {value}")
+        return int(value) if whole else float(value)
 
     def _options(self, value: Any) -> list[str]:
         """A subset of the choices, in the order of the choices; at least one."""
@@ -207,6 +237,7 @@ class TaskSpec:
                     "default": i.default,
                     **({"choices": list(i.choices)} if i.choices else {}),
                     **({"help": i.help} if i.help else {}),
+                    **({"minimum": i.minimum, "maximum": i.maximum} if i.kind in ("integer", "number") else {}),
                 }
                 for i in self.inputs
             ],
@@ -225,6 +256,9 @@ def register(spec: TaskSpec) -> TaskSpec:
     if not spec.inputs or not any(i.kind in ("text", "texts") for i in spec.inputs):
         raise ValueError(f"task {spec.name!r} needs at least one text input")
     input_names = {i.name for i in spec.inputs}
+    clash = sorted(input_names & PARAM_NAMES)  # such an input would be taken for the generation parameter
+    if clash:
+        raise ValueError(f"input {clash[0]!r} of task {spec.name!r} has the name of a generation parameter")
     for name in spec.templates:
         used = templates.variables(name)
         allowed = input_names | spec.template_extras | ({"shots"} if templates.has_shots(name) else set())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from playground.params import GenerationParams
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no test may reach the hub
 os.environ.setdefault("HF_EVALUATE_OFFLINE", "1")
+# Document collections made by tests live in a folder of their own, never in the user's data directory.
+os.environ.setdefault("NLP_PLAYGROUND_DATA", tempfile.mkdtemp(prefix="nlp-playground-test-data-"))
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from playground.errors import InputError, ParamError, PlaygroundError
 from playground.params import MAX_NEW_TOKENS_CAP, PARAM_NAMES, GenerationParams, make_params
-from playground.registry import Input, TaskSpec, all_tasks
+from playground.registry import COLLECTION_NAME, Input, TaskSpec, all_tasks
 from playground.textio import clean_text
 from playground.ui.helpers import ADVANCED, advanced_arguments, parse_stop
 
@@ -48,6 +48,11 @@ def _plausible_for(spec: Input) -> st.SearchStrategy[Any]:
         return near
     if spec.kind == "options":
         return st.lists(near, min_size=1, max_size=4) | st.lists(near, min_size=1, max_size=4).map(",".join)
+    if spec.kind == "collection":
+        return st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,70}", fullmatch=True) | some_text
+    if spec.kind in ("integer", "number"):
+        low, high = int(spec.minimum) - 1, int(spec.maximum) + 1
+        return st.integers(low, high) | st.floats(low, high) | st.integers(low, high).map(str)
     if spec.kind == "count":
         numbers = st.integers(0, spec.max_items + 1)
         return numbers | numbers.map(str) | st.sampled_from(["auto", " Auto ", "2.0", "٣"])
@@ -74,6 +79,11 @@ def _check_cleaned(spec: Input, raw: Any, value: Any) -> None:
         assert value and value == [c for c in spec.choices if c in value]
     elif spec.kind == "count":
         assert value == "auto" or (type(value) is int and 1 <= value <= spec.max_items)
+    elif spec.kind == "collection":
+        assert isinstance(value, str) and COLLECTION_NAME.fullmatch(value)
+    elif spec.kind in ("integer", "number"):
+        assert type(value) is (int if spec.kind == "integer" else float)
+        assert spec.minimum <= value <= spec.maximum
     else:  # texts, labels
         assert isinstance(value, list)
         assert spec.min_items <= len(value) <= spec.max_items

@@ -46,6 +46,8 @@ def valid_inputs(task: str) -> dict[str, Any]:
                               else "One text."}  # fmt: skip
     if task == "classification":
         inputs["labels"] = "sports, cooking"
+    if any(i.kind == "collection" and i.required for i in spec.inputs):
+        inputs["collection"] = "no-such-collection"
     return inputs
 
 
@@ -159,7 +161,8 @@ def cli_attempts(task: str, tmp_path: Path) -> list[list[str]]:
     main_value = good[spec.main_input.name]
     text = ["--text", main_value] if isinstance(main_value, str) else [a for t in main_value for a in ("--text", t)]
     extra = ["--param", f"labels={good['labels']}"] if "labels" in good else []
-    model = "--embedder" if task == "clustering" else "--model"  # clustering names its clusters without the LLM
+    # Clustering names its clusters without the LLM; search and duplicates use none: their model is the embedder.
+    model = "--embedder" if task == "clustering" or not spec.uses_llm else "--model"
     return [
         ["run", task, "--text", "  ", *extra],  # empty input
         ["run", task, *text, *extra, model, HF_TOKEN],  # unknown model: repeats the name

@@ -9,6 +9,7 @@ import gradio as gr
 
 from ..public import Policy
 from ..registry import GROUPS, all_tasks
+from .collections import collections_tab
 from .evaluate import evaluate_tab
 from .task_tab import task_tab
 from .tools import parameter_schema
@@ -92,6 +93,8 @@ def create_app(policy: Policy | None = None, queue_size: int = QUEUE_SIZE) -> gr
             with gr.Tab(group, id=f"group-{group.lower()}"), gr.Tabs():
                 for spec in members:
                     task_tab(spec, policy)
+                if group == "Documents":
+                    collections_tab(policy)
         evaluate_tab(policy)
     demo.tools = frozenset(spec.name for spec in tasks)
     demo.queue(max_size=queue_size, default_concurrency_limit=1)

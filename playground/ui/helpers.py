@@ -52,6 +52,17 @@ def server_models() -> list[str]:
         return []
 
 
+def collection_names() -> list[str]:
+    """The document collections there are now, for the collection boxes; none when the store cannot be read."""
+    from ..documents.store import default_store
+
+    try:
+        return default_store().names()
+    except PlaygroundError as exc:
+        log.warning("the document collections cannot be listed: %s", exc)
+        return []
+
+
 def parse_stop(text: Any) -> list[str]:
     """One stop sequence per line; a literal \\n in the box means a newline."""
     if isinstance(text, list | tuple):

@@ -22,6 +22,7 @@ from .helpers import (
     LANGUAGE_NAMES,
     LLM_QUEUE,
     advanced_arguments,
+    collection_names,
     engine_choices,
     llm_concurrency,
     server_models,
@@ -43,6 +44,17 @@ def _input_component(item: Input, policy: Policy) -> gr.components.Component:
     if item.kind == "count":
         return gr.Dropdown(choices=["auto", *map(str, range(2, 11))], value=str(item.default), label=item.label,
                            allow_custom_value=True)  # fmt: skip
+    if item.kind == "collection":
+        box = gr.Dropdown(choices=collection_names(), value=item.default, label=item.label, allow_custom_value=True,
+                          info=item.help or None)  # fmt: skip
+        box.focus(lambda: gr.Dropdown(choices=collection_names()), outputs=box, api_visibility="private")
+        return box
+    if item.kind == "integer":
+        return named(item.name, gr.Number(value=item.default, precision=0, minimum=item.minimum, maximum=item.maximum,
+                                          label=item.label, info=item.help or None))  # fmt: skip
+    if item.kind == "number":
+        return named(item.name, gr.Slider(item.minimum, item.maximum, value=item.default, step=0.01, label=item.label,
+                                          info=item.help or None))  # fmt: skip
     if item.kind == "labels":
         return gr.Textbox(label=item.label, placeholder="sports, politics, business", info=item.help or None)
     if item.kind == "texts":

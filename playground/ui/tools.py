@@ -18,7 +18,7 @@ UPLOAD = "upload"  # the API name of the file slot of list-taking tasks
 
 # What each kind of input reaches the handler as, from its component (a list of texts is typed one per line).
 KIND_TYPES: dict[InputKind, Any] = {"text": str, "texts": str, "choice": str, "options": list[str], "labels": str,
-                                    "count": str}  # fmt: skip
+                                    "count": str, "collection": str, "integer": int, "number": float}  # fmt: skip
 ADVANCED_TYPES: dict[str, Any] = {"model": str, "engine": str, "max_new_tokens": int, "temperature": float,
                                   "top_p": float, "top_k": int, "repetition_penalty": float, "num_beams": int,
                                   "seed": int, "stop": str}  # fmt: skip
@@ -42,6 +42,9 @@ RETURNS = {
         "edits (apply, original, replacement, engine, message)"
     ),
     "clusters": "a Markdown list of the clusters (name, size, members) and a 2-D plot of the embeddings",
+    "hits": "the passages found, each with its document, character span, fused score and ranks, as Markdown",
+    "answer": "the answer, and its source and citations (document, span, passage) as Markdown",
+    "pairs": "a table of the pairs found: both sides, kind (copy or paraphrase), score and the shared passages",
 }
 
 
@@ -60,6 +63,12 @@ def _input_help(item: Input, policy: Policy) -> str:
         parts.append(f"a list of any of {', '.join(item.choices)}")
     elif item.kind == "count":
         parts.append('"auto" or a whole number')
+    elif item.kind == "integer":
+        parts.append(f"a whole number from {int(item.minimum)} to {int(item.maximum)}")
+    elif item.kind == "number":
+        parts.append(f"a number from {item.minimum:g} to {item.maximum:g}")
+    elif item.kind == "collection":
+        parts.append("the name of a document collection")
     elif item.kind == "texts" and not item.help:
         parts.append("one text per line")
     chars = min(item.max_chars, policy.limits.max_input_chars or item.max_chars)

@@ -1,0 +1,1 @@
+"""Document collections: readers, chunks, a vector store with keyword search, duplicates."""
