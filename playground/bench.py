@@ -138,11 +138,19 @@ def bench_remote(rows: int = 24, delay: float = 0.25) -> str:
     return f"remote batch, {rows} rows:\n  " + "\n  ".join(lines)
 
 
+def bench_duplicates() -> str:
+    """Duplicate detection over 10,000 texts, against encoding them once (see playground.documents.bench)."""
+    from .documents.bench import bench_duplicates as run
+
+    return run()
+
+
 BENCHES: dict[str, Callable[[], str]] = {
     "scoring": bench_scoring,
     "engines": bench_engines,
     "cold-start": bench_cold_start,
     "remote": bench_remote,
+    "duplicates": bench_duplicates,
 }
 
 

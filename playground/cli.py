@@ -263,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", parents=[common], help="measure speed against a baseline run in the same process")
     bench.add_argument("names", nargs="*", metavar="NAME",
-                       help="scoring, engines, cold-start, remote (default: all)")  # fmt: skip
+                       help="scoring, engines, cold-start, remote, duplicates (default: all)")  # fmt: skip
     bench.set_defaults(func=cmd_bench)
 
     serve = sub.add_parser("serve", parents=[common], help="launch the web app")
