@@ -13,8 +13,9 @@ from .context import TaskContext, make_context
 from .errors import PlaygroundError
 from .models import DEFAULT_EMBEDDER, REMOTE_PREFIX
 from .params import PARAM_NAMES, make_params
-from .public import user_message
+from .public import Policy, user_message
 from .registry import TaskSpec, all_tasks, get_task
+from .safety import Note, Safety
 from .textio import json_line
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,8 @@ class Result:
     timings: dict[str, Any]
     models: list[dict[str, str]] = field(default_factory=list)
     done: bool = True  # False for the partial results of a stream
-    scorer: str | None = None  # how labels were scored: log-likelihood, or a remote server's echo / first-token
+    scorer: str | None = None  # how labels were scored: log-likelihood, or a remote server's echo / next-token
+    safety: dict[str, Any] | None = None  # the safety filters that ran and what they changed; None when off
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,7 +77,9 @@ def _prepare(
     return spec, inputs, ctx
 
 
-def _result(spec: TaskSpec, ctx: TaskContext, output: dict[str, Any], done: bool) -> Result:
+def _result(
+    spec: TaskSpec, ctx: TaskContext, output: dict[str, Any], done: bool, safety: dict[str, Any] | None = None
+) -> Result:
     used = ctx.meter.models or [ctx.llm_ref if spec.uses_llm else ctx.embedder_ref]
     primary = next((m for m in used if m.engine != "sentence-transformers"), used[0])
     return Result(
@@ -87,6 +91,7 @@ def _result(spec: TaskSpec, ctx: TaskContext, output: dict[str, Any], done: bool
         models=[{"name": m.name, "engine": m.engine} for m in used],
         done=done,
         scorer=ctx.meter.scorer,
+        safety=safety,
     )
 
 
@@ -98,6 +103,7 @@ def stream(
     embedder: str | None = None,
     base_url: str | None = None,
     pool: ModelPool = POOL,
+    safety: Safety | None = None,
     **arguments: Any,
 ) -> Generator[Result, None, None]:
     """Run a task and yield partial results while it streams; the last one has done=True.
@@ -106,14 +112,22 @@ def stream(
     OPENAI_BASE_URL), or that server's first model when none is given.
     """
     spec, inputs, ctx = _prepare(task, arguments, model, engine, embedder, pool, base_url)
+    guard = Safety.from_env(Policy.from_env().public) if safety is None else safety
+    notes: list[Note] = []
+    if guard.on:
+        inputs, notes = guard.inputs(inputs)  # may refuse the request
     last: dict[str, Any] | None = None
     for output in spec.run(ctx, inputs):
         if last is not None:
-            yield _result(spec, ctx, last, done=False)
+            yield _result(spec, ctx, guard.output(last)[0] if guard.on else last, done=False)
         last = output
     if last is None:
         raise PlaygroundError(f"task {spec.name!r} produced no output")
-    yield _result(spec, ctx, last, done=True)
+    if not guard.on:
+        yield _result(spec, ctx, last, done=True)
+        return
+    final, changes = guard.output(last)
+    yield _result(spec, ctx, final, done=True, safety=guard.report(notes + changes))
 
 
 def run(
@@ -124,10 +138,13 @@ def run(
     embedder: str | None = None,
     base_url: str | None = None,
     pool: ModelPool = POOL,
+    safety: Safety | None = None,
     **arguments: Any,
 ) -> Result:
     """Run a task on its inputs and generation parameters (keyword arguments) and return the final result."""
-    *_, final = stream(task, model=model, engine=engine, embedder=embedder, base_url=base_url, pool=pool, **arguments)
+    *_, final = stream(
+        task, model=model, engine=engine, embedder=embedder, base_url=base_url, pool=pool, safety=safety, **arguments
+    )
     return final
 
 

@@ -116,6 +116,9 @@ def stats_line(result: Result) -> str:
     parts.append(f"total {t['total_s']} s")
     if t["load_s"]:
         parts.append(f"model load {t['load_s']} s")
+    if result.safety:
+        changes = ", ".join(f"{c['filter']} {c['action']} ×{c['count']}" for c in result.safety["changes"])
+        parts.append(f"safety: {changes or 'nothing changed'}")
     return " · ".join(parts)
 
 

@@ -15,6 +15,7 @@ from ..params import MAX_NEW_TOKENS_CAP, GenerationParams
 from ..public import Policy, user_message
 from ..registry import Input, TaskSpec
 from ..resources import data_dir
+from ..safety import Safety
 from ..textio import texts_from_file
 from .batch import batch_section
 from .helpers import (
@@ -160,6 +161,7 @@ def parameter_names(spec: TaskSpec) -> tuple[list[str], dict[str, Any]]:
 
 def task_tab(spec: TaskSpec, policy: Policy) -> None:
     """The tab of one task."""
+    safety = Safety.from_env(policy.public)  # on in public mode unless NLP_PLAYGROUND_SAFETY says otherwise
     with gr.Tab(spec.title, id=spec.name):
         gr.Markdown(spec.description)
         with gr.Row():
@@ -187,7 +189,7 @@ def task_tab(spec: TaskSpec, policy: Policy) -> None:
             try:
                 inputs, advanced_args = collect(spec, values, policy)
                 cleaned = spec.validate(inputs)  # once, not per streamed token: the views read the cleaned inputs
-                results = api.stream(spec.name, **inputs, **advanced_args)
+                results = api.stream(spec.name, safety=safety, **inputs, **advanced_args)
                 try:
                     for result in results:
                         if not result.done and spec.display not in ("text", "edits"):
