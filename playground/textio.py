@@ -93,17 +93,23 @@ def decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+def read_file_bytes(path: Path | str, name: str | None = None) -> bytes:
+    """A user's file as bytes, or InputError naming it (by `name`, e.g. an upload's original name, or its own)."""
+    path = Path(path)
+    name = name or path.name
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"file not found: {name}") from None
+    except IsADirectoryError:
+        raise InputError(f"{name} is a directory, not a file") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
+
+
 def read_text_file(path: Path | str) -> str:
     """A user's text file, decoded as `decode` does, or InputError naming the file."""
-    path = Path(path)
-    try:
-        return decode(path.read_bytes())
-    except FileNotFoundError:
-        raise InputError(f"file not found: {path.name}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path.name} is a directory, not a file") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    return decode(read_file_bytes(path))
 
 
 def jsonl_rows(text: str) -> Iterator[Row | PlaygroundError]:

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from ..errors import InputError, PlaygroundError
-from ..textio import clean_text, decode, json_line, jsonl_rows
+from ..textio import clean_text, decode, json_line, jsonl_rows, read_file_bytes
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def read_documents(path: Path, name: str | None = None) -> list[Document]:
     if suffix not in SUPPORTED:
         kind = suffix or "a file without a suffix"
         raise InputError(f"{name}: cannot read {kind}; use one of {', '.join(SUPPORTED)}")
-    data = _read_bytes(path, name)
+    data = read_file_bytes(path, name)
     if suffix == ".jsonl":
         return _jsonl(decode(data), name)
     pages: tuple[int, ...] = ()
@@ -60,17 +60,6 @@ def page_of(document: Document, offset: int) -> int | None:
     if not document.pages:
         return None
     return max(1, bisect.bisect_right(document.pages, offset))
-
-
-def _read_bytes(path: Path, name: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"file not found: {name}") from None
-    except IsADirectoryError:
-        raise InputError(f"{name} is a directory, not a file") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
 
 
 def _jsonl(text: str, name: str) -> list[Document]:
