@@ -57,9 +57,11 @@ class InputBlocklist(Filter):
     name: ClassVar[str] = "input-blocklist"
     stage: ClassVar[str] = "input"
 
+    def __post_init__(self) -> None:
+        self.pattern = _blocklist_pattern(self.terms)
+
     def apply(self, text: str) -> tuple[str, list[Note]]:
-        pattern = _blocklist_pattern(self.terms)
-        if pattern is not None and pattern.search(text):
+        if self.pattern is not None and self.pattern.search(text):
             raise SafetyError("the input contains a term this deployment does not accept")
         return text, []
 
@@ -188,11 +190,13 @@ class OutputBlocklist(Filter):
     name: ClassVar[str] = "output-blocklist"
     stage: ClassVar[str] = "output"
 
+    def __post_init__(self) -> None:
+        self.pattern = _blocklist_pattern(self.terms)
+
     def apply(self, text: str) -> tuple[str, list[Note]]:
-        pattern = _blocklist_pattern(self.terms)
-        if pattern is None:
+        if self.pattern is None:
             return text, []
-        changed, count = pattern.subn("[blocked]", text)
+        changed, count = self.pattern.subn("[blocked]", text)
         return changed, [Note(self.name, "replaced", count, "[blocked]")] if count else []
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -15,7 +14,6 @@ if TYPE_CHECKING:
     from ..backends import Backend
 
 TOKENS = r"(?u)\b\w+\b"  # single letters and digits count: "7" or "B" can be the point of a query
-_build_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -46,8 +44,8 @@ def keyword_index(store: DocumentStore, name: str) -> Index:
     """The collection's BM25 index, built on first use and again whenever its documents change (in any process)."""
     import bm25s
 
-    key = tuple(store.files(name))
-    with _build_lock:
+    with store.client():  # the store's lock also keeps two threads from building the same index
+        key = tuple(store.files(name))
         index = store._indexes.get(name)
         if index is None or index.key != key:
             chunks = store.chunks(name)
@@ -72,15 +70,16 @@ def keyword_ranking(index: Index, query: str, limit: int) -> list[Chunk]:
 
 def search(store: DocumentStore, name: str, query: str, embedder: Backend, top_k: int = 5) -> list[Hit]:
     """The top_k passages for a query: vector and keyword rankings of a wider pool, fused by reciprocal rank."""
-    used = store.embedder_of(name)
-    if used is None:  # every chunk names its embedder: none means no chunks (all removed), whatever the vector size
-        return []
-    if used != embedder.ref.name:
-        raise InputError(f"collection {name!r} was built with the embedder {used!r}; search it with that embedder")
     pool = max(4 * top_k, 20)
-    vector = embedder.embed([query])[0]
-    by_vector = store.nearest(name, vector, pool)
-    by_keyword = keyword_ranking(keyword_index(store, name), query, pool)
+    with store.client():  # one opening of the store for all the lookups below
+        used = store.embedder_of(name)
+        if used is None:  # every chunk names its embedder: none means no chunks (all removed), whatever the size
+            return []
+        if used != embedder.ref.name:
+            raise InputError(f"collection {name!r} was built with the embedder {used!r}; search it with that embedder")
+        vector = embedder.embed([query])[0]
+        by_vector = store.nearest(name, vector, pool)
+        by_keyword = keyword_ranking(keyword_index(store, name), query, pool)
     found: dict[tuple[str, int], dict[str, Any]] = {}
     for rank, (payload, similarity) in enumerate(by_vector, 1):
         key = (payload["doc"], int(payload["index"]))

@@ -88,27 +88,28 @@ class DocumentStore:
     url: str | None = None
     path: Path = field(default_factory=lambda: data_home() / "qdrant")
     _server: QdrantClient | None = field(default=None, init=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False)
+    _open: QdrantClient | None = field(default=None, init=False)  # the local client of the call in progress
     _indexes: dict[str, Index] = field(default_factory=dict, init=False)
 
     @classmethod
     def from_env(cls) -> DocumentStore:
         return cls(url=os.environ.get("QDRANT_URL") or None)
 
-    @property
-    def where(self) -> str:
-        return self.url or str(self.path)
-
     @contextlib.contextmanager
     def client(self) -> Iterator[QdrantClient]:
         """The Qdrant client, one call at a time; in local mode the folder is opened for the call only.
 
         Qdrant's local mode lets one process at a time open its folder, so the app and `nlp-playground index` take
-        turns instead of one locking the other out for as long as it runs.
+        turns instead of one locking the other out for as long as it runs. Calls nested in one `with store.client()`
+        (a search's several lookups) share the folder opened once.
         """
         from qdrant_client import QdrantClient
 
         with self._lock:
+            if self._open is not None:  # nested in a call of this thread: the folder is open already
+                yield self._open
+                return
             if self.url:
                 if self._server is None:
                     self._server = QdrantClient(url=self.url, api_key=os.environ.get("QDRANT_API_KEY") or None)
@@ -127,15 +128,16 @@ class DocumentStore:
                             "Qdrant server and set QDRANT_URL to share collections between processes"
                         ) from None
                     time.sleep(0.2)
+            self._open = local
             try:
                 yield local
             finally:
+                self._open = None
                 local.close()
 
     def names(self) -> list[str]:
         with self.client() as qdrant:
-            found = [c.name for c in qdrant.get_collections().collections]
-        return sorted(n[len(PREFIX) :] for n in found if n.startswith(PREFIX))
+            return self.names_of(qdrant)
 
     def _require(self, qdrant: QdrantClient, name: str) -> str:
         full = PREFIX + check_name(name)
@@ -171,8 +173,7 @@ class DocumentStore:
     def embedder_of(self, name: str) -> str | None:
         """The embedder a collection was built with (its vectors only compare with that one's)."""
         with self.client() as qdrant:
-            points, _ = qdrant.scroll(self._require(qdrant, name), limit=1, with_payload=["embedder"])
-        return str(points[0].payload.get("embedder")) if points and points[0].payload else None
+            return self._embedder_in(qdrant, self._require(qdrant, name))
 
     def add(
         self,
@@ -258,6 +259,7 @@ class DocumentStore:
         return removed
 
     def count(self, name: str) -> int:
+        """How many chunks a collection holds."""
         with self.client() as qdrant:
             return int(qdrant.count(self._require(qdrant, name), exact=True).count)
 
