@@ -49,7 +49,6 @@ class MeteredBackend(Backend):
         self.ref = inner.ref
         self.context_length = inner.context_length
         self.supports_chat = inner.supports_chat
-        self.remote = inner.remote
 
     def stream(self, prompt: Prompt, params: GenerationParams) -> Iterator[str]:
         started = time.perf_counter()

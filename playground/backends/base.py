@@ -31,7 +31,6 @@ class Backend(ABC):
     ref: ModelRef
     context_length: int = 2048
     supports_chat: bool = False
-    remote: bool = False  # True when calls go to a server that can take several at once
     scorer: str = "log-likelihood"  # how `score` measures a continuation (remote servers may offer less)
 
     @abstractmethod

@@ -121,8 +121,6 @@ class EchoUnsupported(Exception):
 class OpenAIBackend(Backend):
     """A model on an OpenAI-compatible server; thread-safe, so several requests may be in flight at once."""
 
-    remote = True
-
     def __init__(self, ref: ModelRef) -> None:
         self.ref = ref
         self.base_url = ref.source
