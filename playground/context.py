@@ -80,6 +80,9 @@ class MeteredBackend(Backend):
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
 
+    def count_prompt(self, prompt: Prompt) -> int:
+        return self.inner.count_prompt(prompt)
+
 
 class TaskContext:
     """Hands a task its models lazily, so a task that never generates never loads an LLM."""

@@ -94,9 +94,11 @@ class Policy:
             if too_many:
                 raise ParamError(f"max_new_tokens: at most {limits.max_new_tokens} on this public deployment")
         for name, value in inputs.items():
-            texts = value if isinstance(value, list) else [value]
-            if limits.max_texts and isinstance(value, list) and len(value) > limits.max_texts:
+            if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+                value = [str(m.get("content")) for m in value]  # a conversation: its length is trimmed to fit
+            elif limits.max_texts and isinstance(value, list) and len(value) > limits.max_texts:
                 raise InputError(f"{name}: at most {limits.max_texts} texts on this public deployment")
+            texts = value if isinstance(value, list) else [value]
             longest = max((len(t) for t in texts if isinstance(t, str)), default=0)
             if limits.max_input_chars and longest > limits.max_input_chars:
                 raise InputError(

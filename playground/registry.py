@@ -4,167 +4,29 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import math
 import pkgutil
-import re
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import templates
 from .errors import InputError, TemplateError, UnknownTaskError, did_you_mean
+from .inputs import COLLECTION_NAME, TEXT_KINDS, Input, InputKind
 from .models import DEFAULT_EMBEDDER, DEFAULT_LLM
 from .params import PARAM_NAMES
 from .resources import data_dir
-from .textio import clean_text
 
 if TYPE_CHECKING:
     from .context import TaskContext
 
 Inputs = dict[str, Any]
 Output = dict[str, Any]
-InputKind = Literal["text", "texts", "choice", "options", "labels", "count", "collection", "integer", "number"]
 Display = Literal["text", "label", "edits", "clusters", "hits", "answer", "pairs"]
-COLLECTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 # The app's navigation: each task sits in one group, shown in this order.
 GROUPS = ("Write", "Analyse", "Documents", "Chat")
-
-
-@dataclass(frozen=True)
-class Input:
-    """One task input: its type, limits and, for choices, the allowed values."""
-
-    name: str
-    kind: InputKind
-    label: str
-    default: Any = None
-    required: bool = True
-    choices: tuple[str, ...] = ()
-    aliases: Mapping[str, str] = field(default_factory=dict)  # e.g. "french" -> "fr"
-    max_chars: int = 20_000
-    min_items: int = 2
-    max_items: int = 200
-    help: str = ""
-    minimum: float = 0.0  # integer and number inputs: the allowed range
-    maximum: float = 1.0
-
-    def validate(self, value: Any) -> Any:
-        """Return the cleaned value or raise InputError naming this input."""
-        if self.kind == "text":
-            return _text(self.name, value, self.max_chars)
-        if self.kind == "choice":
-            return self._choice(value)
-        if self.kind == "count":
-            return _count(self.name, value, self.max_items)
-        if self.kind in ("integer", "number"):
-            return self._number(value)
-        if self.kind == "collection":
-            name = _text(self.name, value, 64) if isinstance(value, str) else value
-            if not isinstance(name, str) or not COLLECTION_NAME.fullmatch(name):
-                raise InputError(f"{self.name}: a collection name is 1-64 letters, digits, '.', '_' or '-'")
-            return name
-        if self.kind == "options":
-            return self._options(value)
-        items = _items(self.name, value, self.max_chars)
-        if self.kind == "labels":
-            items = list(dict.fromkeys(items))  # a label given twice counts once
-        noun = "labels" if self.kind == "labels" else "texts"
-        if len(items) < self.min_items:
-            raise InputError(f"{self.name}: give at least {self.min_items} {noun}, got {len(items)}")
-        if len(items) > self.max_items:
-            raise InputError(f"{self.name}: at most {self.max_items} {noun} are allowed, got {len(items)}")
-        return items
-
-    def _choice(self, value: Any) -> str:
-        if not isinstance(value, str):
-            raise InputError(f"{self.name} must be one of: {', '.join(self.choices)}; not {type(value).__name__}")
-        key = clean_text(value).strip()
-        if not key:
-            raise InputError(f"{self.name} is empty; choose one of: {', '.join(self.choices)}")
-        folded = key.lower()
-        for choice in self.choices:
-            if choice.lower() == folded:
-                return choice
-        if folded in self.aliases:
-            return self.aliases[folded]
-        if len(key) > 40:  # a long value is not a typo of a choice: name it by its start, and suggest nothing
-            raise InputError(f"unknown {self.name} {key[:40] + '…'!r}; choose one of: {', '.join(self.choices)}.")
-        raise InputError(
-            f"unknown {self.name} {key!r}; choose one of: {', '.join(self.choices)}."
-            f"{did_you_mean(folded, [*self.choices, *self.aliases])}"
-        )
-
-    def _number(self, value: Any) -> int | float:
-        whole = self.kind == "integer"
-        noun = "a whole number" if whole else "a number"
-        if isinstance(value, str):
-            try:
-                value = float(value.strip())
-            except ValueError:
-                raise InputError(f"{self.name} must be {noun}, not {value[:40]!r}") from None
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise InputError(f"{self.name} must be {noun}")
-        if whole and value != int(value):
-            raise InputError(f"{self.name} must be a whole number, not {value}")
-        if not self.minimum <= value <= self.maximum:
-            low, high = (int(self.minimum), int(self.maximum)) if whole else (self.minimum, self.maximum)
-            raise InputError(f"{self.name} must be between {low} and {high}, got {value}")
-        return int(value) if whole else float(value)
-
-    def _options(self, value: Any) -> list[str]:
-        """A subset of the choices, in the order of the choices; at least one."""
-        items = _items(self.name, value, max_chars=100) if value else []
-        picked = [self._choice(item) for item in items]
-        if not picked:
-            raise InputError(f"{self.name}: choose at least one of: {', '.join(self.choices)}")
-        return [c for c in self.choices if c in picked]
-
-
-def _text(name: str, value: Any, max_chars: int) -> str:
-    if not isinstance(value, str):
-        raise InputError(f"{name} must be a string, not {type(value).__name__}")
-    value = clean_text(value)
-    if not value.strip():
-        raise InputError(f"{name} is empty")
-    if len(value) > max_chars:
-        raise InputError(f"{name} is too long: {len(value)} characters, the limit is {max_chars}")
-    return value.strip()
-
-
-def _items(name: str, value: Any, max_chars: int) -> list[str]:
-    # A single string is one item per line (or per comma when it holds no newline), as typed in a form.
-    if isinstance(value, str):
-        parts = value.splitlines() if "\n" in value else value.split(",")
-    elif isinstance(value, Sequence):
-        parts = list(value)
-    else:
-        raise InputError(f"{name} must be a list of strings, not {type(value).__name__}")
-    items = []
-    for part in parts:
-        if not isinstance(part, str):
-            raise InputError(f"{name} must hold strings, not {type(part).__name__}")
-        if clean_text(part).strip():  # a blank item (or one of control characters only) is skipped
-            items.append(_text(name, part, max_chars))
-    return items
-
-
-def _count(name: str, value: Any, maximum: int) -> int | str:
-    if isinstance(value, str):
-        if value.strip().lower() == "auto":
-            return "auto"
-        try:
-            value = int(value)
-        except ValueError:
-            raise InputError(f"{name} must be a whole number or 'auto', not {value!r}") from None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"{name} must be a whole number or 'auto'")
-    if not 1 <= value <= maximum:
-        raise InputError(f"{name} must be between 1 and {maximum}, got {value}")
-    return value
-
 
 Runner = Callable[["TaskContext", Inputs], Iterator[Output]]
 
@@ -196,7 +58,7 @@ class TaskSpec:
     @property
     def main_input(self) -> Input:
         """The input the CLI's --text fills: the first text-like one."""
-        return next(i for i in self.inputs if i.kind in ("text", "texts"))
+        return next(i for i in self.inputs if i.kind in TEXT_KINDS)
 
     def validate(self, raw: Mapping[str, Any]) -> Inputs:
         """Check names and values of the inputs, fill defaults, and return the cleaned inputs."""
@@ -253,7 +115,7 @@ def register(spec: TaskSpec) -> TaskSpec:
     """Add a task after checking that it is consistent; raise TemplateError or ValueError if not."""
     if spec.name in _REGISTRY:
         raise ValueError(f"task {spec.name!r} is registered twice")
-    if not spec.inputs or not any(i.kind in ("text", "texts") for i in spec.inputs):
+    if not spec.inputs or not any(i.kind in TEXT_KINDS for i in spec.inputs):
         raise ValueError(f"task {spec.name!r} needs at least one text input")
     input_names = {i.name for i in spec.inputs}
     clash = sorted(input_names & PARAM_NAMES)  # such an input would be taken for the generation parameter
@@ -329,4 +191,14 @@ def all_tasks() -> list[TaskSpec]:
     return sorted(_REGISTRY.values(), key=lambda spec: (spec.order, spec.name))
 
 
-__all__ = ["DEFAULT_EMBEDDER", "GROUPS", "Input", "TaskSpec", "all_tasks", "get_task", "register"]
+__all__ = [
+    "COLLECTION_NAME",
+    "DEFAULT_EMBEDDER",
+    "GROUPS",
+    "Input",
+    "InputKind",
+    "TaskSpec",
+    "all_tasks",
+    "get_task",
+    "register",
+]

@@ -127,3 +127,15 @@ def test_index_rm_then_search_is_a_clear_error(indexed: Indexed, capsys: pytest.
     err = capsys.readouterr().err
     assert err.startswith(f"error: no collection {name!r} (collections: ") and indexed.name in err
     assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_chat_grounded_on_a_collection_answers_from_it_and_cites(indexed: Indexed) -> None:
+    messages = [{"role": "user", "content": "Hello, I am planning a visit."},
+                {"role": "assistant", "content": "Welcome! How can I help?"},
+                {"role": "user", "content": QUESTION}]  # fmt: skip
+    out = api.run("chat", messages=messages, collection=indexed.name, passages=2, max_new_tokens=48).output
+    assert "9:30" in out["text"], out
+    first = out["citations"][0]
+    assert (first["doc"], first["page"]) == ("guide.pdf", 3)
+    [document] = read_documents(indexed.pdf)
+    assert document.text[first["start"] : first["end"]] == first["text"]

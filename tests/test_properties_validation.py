@@ -53,6 +53,13 @@ def _plausible_for(spec: Input) -> st.SearchStrategy[Any]:
     if spec.kind in ("integer", "number"):
         low, high = int(spec.minimum) - 1, int(spec.maximum) + 1
         return st.integers(low, high) | st.floats(low, high) | st.integers(low, high).map(str)
+    if spec.kind == "messages":
+        message = st.fixed_dictionaries({"role": st.sampled_from(["system", "user", "assistant", "bot"]),
+                                         "content": some_text | JSON_VALUES})  # fmt: skip
+        return some_text | st.lists(message, max_size=5) | st.lists(message, max_size=3).map(lambda m: [*m, {
+            "role": "user", "content": "last"}])  # fmt: skip
+    if spec.kind == "flag":
+        return st.booleans() | st.sampled_from(["true", "No", " on ", "maybe", "1"])
     if spec.kind == "count":
         numbers = st.integers(0, spec.max_items + 1)
         return numbers | numbers.map(str) | st.sampled_from(["auto", " Auto ", "2.0", "٣"])
@@ -84,6 +91,13 @@ def _check_cleaned(spec: Input, raw: Any, value: Any) -> None:
     elif spec.kind in ("integer", "number"):
         assert type(value) is (int if spec.kind == "integer" else float)
         assert spec.minimum <= value <= spec.maximum
+    elif spec.kind == "flag":
+        assert type(value) is bool
+    elif spec.kind == "messages":
+        assert isinstance(value, list) and value and value[-1]["role"] == "user"
+        assert all(set(m) == {"role", "content"} and m["role"] in ("system", "user", "assistant") for m in value)
+        assert all(m["content"] and m["content"] == m["content"].strip() and is_clean(m["content"]) for m in value)
+        assert all(m["role"] != "system" for m in value[1:])
     else:  # texts, labels
         assert isinstance(value, list)
         assert spec.min_items <= len(value) <= spec.max_items

@@ -11,6 +11,7 @@ from playground.registry import Input, TaskSpec, all_tasks, get_task, register
 
 EXPECTED_TASKS = {
     "generation",
+    "chat",
     "translation",
     "summarization",
     "sentiment",

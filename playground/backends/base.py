@@ -21,6 +21,7 @@ class ChatMessage(TypedDict):
     content: str
 
 
+CHAT_MARKUP = 8  # tokens a chat template adds around each message, when it cannot be measured
 # A plain string is completed as it is; a list of messages goes through the model's chat template.
 Prompt = str | Sequence[ChatMessage]
 
@@ -52,6 +53,12 @@ class Backend(ABC):
     def count_tokens(self, text: str) -> int:
         """Return how many tokens the model's tokenizer makes of text."""
         return max(1, len(text) // 4)
+
+    def count_prompt(self, prompt: Prompt) -> int:
+        """Return how many tokens the prompt takes; messages count with their chat markup (estimated here)."""
+        if isinstance(prompt, str):
+            return self.count_tokens(prompt)
+        return sum(self.count_tokens(m["content"]) + CHAT_MARKUP for m in prompt) + CHAT_MARKUP
 
     def count_generated(self, pieces: Sequence[str]) -> int:
         """Return how many tokens produced these streamed pieces."""

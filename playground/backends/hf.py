@@ -143,3 +143,6 @@ class TransformersBackend(Backend):
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def count_prompt(self, prompt: Prompt) -> int:
+        return int(self._encode(prompt)["input_ids"].shape[-1])

@@ -18,6 +18,7 @@ from .base import Backend, Prompt, trim_at_stops
 
 try:
     import llama_cpp
+    from llama_cpp import llama_chat_format
 except ImportError as exc:  # pragma: no cover - depends on the installation
     raise ModelError("the llama.cpp engine needs llama-cpp-python: pip install llama-cpp-python") from exc
 
@@ -44,6 +45,7 @@ class LlamaCppBackend(Backend):
             raise ModelError(f"llama.cpp cannot load {ref.name!r} from {path}: {exc}") from None
         self.context_length = self.llm.n_ctx()
         self.supports_chat = "tokenizer.chat_template" in self.llm.metadata
+        self._formatter: Any = None  # the chat template as llama-cpp-python renders it, made on first use
         self._lock = threading.Lock()
 
     def _tokens(self, text: str, bos: bool) -> list[int]:
@@ -52,13 +54,7 @@ class LlamaCppBackend(Backend):
     def stream(self, prompt: Prompt, params: GenerationParams) -> Iterator[str]:
         if params.num_beams > 1:
             raise ModelError("beam search (num_beams > 1) needs engine='transformers'")
-        if isinstance(prompt, str):
-            n_prompt = len(self._tokens(prompt, bos=True))
-        else:
-            if not self.supports_chat:
-                raise ModelError(f"{self.ref.name} has no chat template; give it a plain prompt")
-            n_prompt = sum(len(self._tokens(m["content"], bos=False)) + 8 for m in prompt)
-        self.check_prompt(n_prompt, params)
+        self.check_prompt(self.count_prompt(prompt), params)
         sampling: dict[str, Any] = {
             "max_tokens": params.max_new_tokens,
             "temperature": params.temperature,
@@ -109,3 +105,19 @@ class LlamaCppBackend(Backend):
 
     def count_tokens(self, text: str) -> int:
         return len(self._tokens(text, bos=False))
+
+    def count_prompt(self, prompt: Prompt) -> int:
+        """Tokens of the prompt as the model sees it; messages are rendered through the GGUF's chat template."""
+        if isinstance(prompt, str):
+            return len(self._tokens(prompt, bos=True))
+        if not self.supports_chat:
+            raise ModelError(f"{self.ref.name} has no chat template; give it a plain prompt")
+        if self._formatter is None:
+            model = self.llm._model
+            self._formatter = llama_chat_format.Jinja2ChatFormatter(
+                template=self.llm.metadata["tokenizer.chat_template"],
+                eos_token=model.token_get_text(self.llm.token_eos()),
+                bos_token=model.token_get_text(self.llm.token_bos()),
+            )
+        text = self._formatter(messages=list(prompt)).prompt
+        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))

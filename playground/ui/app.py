@@ -9,6 +9,7 @@ import gradio as gr
 
 from ..public import Policy
 from ..registry import GROUPS, all_tasks
+from .chat import chat_tab
 from .collections import collections_tab
 from .evaluate import evaluate_tab
 from .task_tab import task_tab
@@ -92,7 +93,7 @@ def create_app(policy: Policy | None = None, queue_size: int = QUEUE_SIZE) -> gr
                 continue
             with gr.Tab(group, id=f"group-{group.lower()}"), gr.Tabs():
                 for spec in members:
-                    task_tab(spec, policy)
+                    (chat_tab if spec.main_input.kind == "messages" else task_tab)(spec, policy)
                 if group == "Documents":
                     collections_tab(policy)
         evaluate_tab(policy)

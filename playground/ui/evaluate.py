@@ -49,7 +49,9 @@ def evaluate_tab(policy: Policy) -> None:
         worst = gr.Dataframe(headers=["id", "score", "prediction", "reference", "error"], label="Worst items",
                              wrap=True)  # fmt: skip
         results = gr.File(label="Per-item results (JSONL)")
-        task_box.change(lambda t: f"bundled: {t}" if f"bundled: {t}" in sets else None, task_box, dataset)
+        task_box.change(
+            lambda t: f"bundled: {t}" if f"bundled: {t}" in sets else None, task_box, dataset, api_visibility="private"
+        )
 
         def run(
             task: str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import gradio as gr
@@ -34,7 +34,7 @@ from .tools import UPLOAD, describe_tool
 from .views import VIEWS, apply_ticked
 
 
-def _input_component(item: Input, policy: Policy) -> gr.components.Component:
+def input_component(item: Input, policy: Policy) -> gr.components.Component:
     limit = min(item.max_chars, policy.limits.max_input_chars or item.max_chars)
     if item.kind == "choice":
         choices = [(LANGUAGE_NAMES.get(c, c), c) for c in item.choices]
@@ -159,6 +159,28 @@ def parameter_names(spec: TaskSpec) -> tuple[list[str], dict[str, Any]]:
     return names, defaults
 
 
+def endpoint(spec: TaskSpec, policy: Policy, safety: Safety, show: Callable[..., list[Any]]) -> Callable[..., Any]:
+    """A task's request handler, named and typed for the HTTP API and MCP: it streams [*view values, stats, raw]."""
+
+    def run(*values: Any) -> Iterator[list[Any]]:
+        try:
+            inputs, advanced_args = collect(spec, values, policy)
+            cleaned = spec.validate(inputs)  # once, not per streamed token: the views read the cleaned inputs
+            results = api.stream(spec.name, safety=safety, **inputs, **advanced_args)
+            try:
+                for result in results:
+                    if not result.done and spec.display not in ("text", "edits"):
+                        continue
+                    yield [*show(result.output, cleaned), stats_line(result), result.to_dict()]
+            finally:
+                results.close()  # on Stop, end the generation now and free the model for the next request
+        except PlaygroundError as exc:
+            raise gr.Error(user_message(exc), print_exception=False) from None
+
+    names, defaults = parameter_names(spec)
+    return describe_tool(with_parameters(run, names, defaults), spec, policy)
+
+
 def task_tab(spec: TaskSpec, policy: Policy) -> None:
     """The tab of one task."""
     safety = Safety.from_env(policy.public)  # on in public mode unless NLP_PLAYGROUND_SAFETY says otherwise
@@ -166,7 +188,7 @@ def task_tab(spec: TaskSpec, policy: Policy) -> None:
         gr.Markdown(spec.description)
         with gr.Row():
             with gr.Column():
-                fields = [_input_component(item, policy) for item in spec.inputs]
+                fields = [input_component(item, policy) for item in spec.inputs]
                 extra: list[gr.components.Component] = []
                 if spec.main_input.kind == "texts":
                     extra.append(gr.File(label="…or upload a .txt (one per line) or .csv", file_types=[".txt", ".csv"],
@@ -185,24 +207,8 @@ def task_tab(spec: TaskSpec, policy: Policy) -> None:
         if examples:
             gr.Examples(examples, inputs=fields, cache_examples=False, label="Examples")
 
-        def run(*values: Any) -> Iterator[list[Any]]:
-            try:
-                inputs, advanced_args = collect(spec, values, policy)
-                cleaned = spec.validate(inputs)  # once, not per streamed token: the views read the cleaned inputs
-                results = api.stream(spec.name, safety=safety, **inputs, **advanced_args)
-                try:
-                    for result in results:
-                        if not result.done and spec.display not in ("text", "edits"):
-                            continue
-                        yield [*show(result.output, cleaned), stats_line(result), result.to_dict()]
-                finally:
-                    results.close()  # on Stop, end the generation now and free the model for the next request
-            except PlaygroundError as exc:
-                raise gr.Error(user_message(exc), print_exception=False) from None
-
-        names, defaults = parameter_names(spec)
         event = run_button.click(
-            describe_tool(with_parameters(run, names, defaults), spec, policy),  # also its MCP tool
+            endpoint(spec, policy, safety, show),  # also its MCP tool
             inputs=[*fields, *extra, *advanced],
             outputs=[*view_components, stats, raw],
             api_name=spec.name,

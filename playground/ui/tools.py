@@ -18,7 +18,8 @@ UPLOAD = "upload"  # the API name of the file slot of list-taking tasks
 
 # What each kind of input reaches the handler as, from its component (a list of texts is typed one per line).
 KIND_TYPES: dict[InputKind, Any] = {"text": str, "texts": str, "choice": str, "options": list[str], "labels": str,
-                                    "count": str, "collection": str, "integer": int, "number": float}  # fmt: skip
+                                    "count": str, "collection": str, "integer": int, "number": float,
+                                    "messages": list[dict[str, str]], "flag": bool}  # fmt: skip
 ADVANCED_TYPES: dict[str, Any] = {"model": str, "engine": str, "max_new_tokens": int, "temperature": float,
                                   "top_p": float, "top_k": int, "repetition_penalty": float, "num_beams": int,
                                   "seed": int, "stop": str}  # fmt: skip
@@ -143,9 +144,13 @@ def describe_tool(fn: Callable[..., Any], spec: TaskSpec, policy: Policy) -> Cal
 def parameter_schema(schema: dict[str, Any], annotation: Any, open_choice: bool) -> dict[str, Any]:
     """A parameter's JSON schema (from its component) made to match its annotation.
 
-    A whole-number slider becomes "integer", and a dropdown that takes typed values (a model id) loses its enum.
+    A whole-number slider becomes "integer", a dropdown that takes typed values (a model id) loses its enum, and
+    "null or T" is T (every optional parameter may be left out).
     """
     schema = dict(schema)
+    alternatives = [s for s in schema.get("oneOf", ()) if s.get("type") != "null"]
+    if len(alternatives) == 1:  # an optional parameter of an endpoint typed by its annotations (gr.api)
+        schema = {k: v for k, v in schema.items() if k != "oneOf"} | alternatives[0]
     whole = annotation in (int, int | None)
     if whole and schema.get("type") == "number":
         schema["type"] = "integer"
