@@ -38,6 +38,12 @@ def format_output(display: str, output: dict[str, Any]) -> str:
             lines.append(f"#{c['id']} {c['name']} ({c['size']})")
             lines += [f"  - {m}" for m in c["members"]]
         return "\n".join(lines)
+    if display == "keywords":
+        lines = [f"{k['keyword']}  {k['score']:.3f}  ×{k['count']}" for k in output["keywords"]]
+        return "\n".join(lines + ([f"\n{output['meta_description']}"] if output.get("meta_description") else []))
+    if display == "ideas":
+        return "\n".join(f"{n}. {i['title']}" + (f": {i['description']}" if i["description"] else "")
+                         for n, i in enumerate(output["ideas"], 1))  # fmt: skip
     return api.primary_text(output)
 
 

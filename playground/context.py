@@ -116,6 +116,10 @@ class TaskContext:
             self._llm = self._get(self.llm_ref)
         return self._llm
 
+    def helper_llm(self, name: str) -> MeteredBackend:
+        """Another model for one step of a task (the multilingual model translating what the task's model wrote)."""
+        return self._get(resolve(name, None))
+
     @property
     def embedder(self) -> MeteredBackend:
         """The sentence embedder."""

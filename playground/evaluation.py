@@ -87,6 +87,17 @@ def _sentence_chrf(pred: Any, ref: Any, row: Row) -> float:
     return float(_chrf([pred], [ref], [row])["chrf"])
 
 
+def _term(text: str) -> str:
+    """A key term compared loosely: lower case, a plural -s dropped from each word."""
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in str(text).lower().split())
+
+
+def _recall_at_10(pred: Any, ref: Any, row: Row) -> float:
+    """The share of the editor's terms (ref) among the first ten predicted."""
+    found = {_term(k) for k in pred[:10]}
+    return sum(_term(t) in found for t in ref) / len(ref)
+
+
 ADAPTERS: dict[str, Adapter] = {
     "sentiment": Adapter(
         inputs=lambda row, rows: {"text": _text(row, "text")},
@@ -136,6 +147,13 @@ ADAPTERS: dict[str, Adapter] = {
         prediction=lambda out: out["text"],
         score=_chrf,
         item_score=_sentence_chrf,
+    ),
+    "keywords": Adapter(
+        inputs=lambda row, rows: {"text": _text(row, "text")},
+        reference=lambda row: list(row["keywords"]),
+        prediction=lambda out: [k["keyword"] for k in out["keywords"]],
+        score=lambda preds, refs, rows: {"recall@10": sum(map(_recall_at_10, preds, refs, rows)) / len(preds)},
+        item_score=_recall_at_10,
     ),
 }
 ADAPTERS.update(eval_documents.adapters())  # search, qa, duplicates

@@ -74,6 +74,7 @@ class Preset:
     role: Literal["llm", "embedder"]
     licence: str
     chat: bool = False
+    languages: tuple[str, ...] | None = None  # the languages it writes well; None: not known to be limited
 
 
 PRESETS: dict[str, Preset] = {
@@ -87,6 +88,7 @@ PRESETS: dict[str, Preset] = {
             "llm",
             "Apache-2.0",
             chat=True,
+            languages=("en",),
         ),
         Preset(
             "gemma3-270m",
@@ -108,6 +110,7 @@ PRESETS: dict[str, Preset] = {
 }
 DEFAULT_LLM = "smollm2-135m"
 DEFAULT_EMBEDDER = "minilm-l6-v2"
+MULTILINGUAL_LLM = "gemma3-270m"  # writes what the English-only instruction model cannot
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 Inputs = dict[str, Any]
 Output = dict[str, Any]
-Display = Literal["text", "label", "edits", "clusters", "hits", "answer", "pairs"]
+Display = Literal["text", "label", "edits", "clusters", "hits", "answer", "pairs", "keywords", "ideas"]
 # The app's navigation: each task sits in one group, shown in this order.
 GROUPS = ("Write", "Analyse", "Documents", "Chat")
 

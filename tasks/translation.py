@@ -6,7 +6,9 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
+from playground.backends import Backend
 from playground.context import TaskContext
+from playground.params import GenerationParams
 from playground.registry import Input, TaskSpec
 from playground.taskkit import first_line, split_sentences
 
@@ -51,12 +53,21 @@ def translate(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, An
     if source == target:
         yield {"text": inputs["text"], **result}
         return
-    params = ctx.with_params(stop=("\n",))
+    for text in translated(ctx, ctx.llm, ctx.with_params(stop=("\n",)), inputs["text"], source, target):
+        yield {"text": text, **result}
+
+
+def translated(
+    ctx: TaskContext, llm: Backend, params: GenerationParams, text: str, source: str, target: str
+) -> Iterator[str]:
+    """The translation of text by llm as it grows, line by line and sentence by sentence; the last is complete.
+
+    params must stop at a newline: a few-shot completion goes on to invent the next example.
+    """
     done: list[str] = []
-    for line in inputs["text"].splitlines():
-        sentences = split_sentences(line)
+    for line in text.splitlines():
         out_line: list[str] = []
-        for sentence in sentences:
+        for sentence in split_sentences(line):
             prompt = ctx.render(
                 "translation.j2",
                 text=sentence,
@@ -66,12 +77,12 @@ def translate(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, An
                 target_name=LANGUAGES[target],
             )
             piece = ""
-            for token in ctx.llm.stream(prompt, params):
+            for token in llm.stream(prompt, params):
                 piece += token
-                yield {"text": "\n".join([*done, " ".join([*out_line, piece.strip()])]).strip(), **result}
+                yield "\n".join([*done, " ".join([*out_line, piece.strip()])]).strip()
             out_line.append(first_line(piece) or sentence)
         done.append(" ".join(out_line))
-    yield {"text": "\n".join(done).strip(), **result}
+    yield "\n".join(done).strip()
 
 
 SPEC = TaskSpec(

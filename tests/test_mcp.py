@@ -21,7 +21,7 @@ from .conftest import FakePool, free_port, launch_app
 
 TIMEOUT = 30.0  # seconds for any one HTTP request or MCP message
 MODEL_TIMEOUT = 180.0  # seconds for a tool call on a real model (its first load included)
-TYPES = {"string", "integer", "number", "array"}
+TYPES = {"string", "integer", "number", "array", "boolean"}
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,10 @@ from playground.registry import Input, TaskSpec, all_tasks, get_task, register
 EXPECTED_TASKS = {
     "generation",
     "chat",
+    "ideas",
+    "draft",
+    "expand",
+    "keywords",
     "translation",
     "summarization",
     "sentiment",

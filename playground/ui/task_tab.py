@@ -56,6 +56,8 @@ def input_component(item: Input, policy: Policy) -> gr.components.Component:
     if item.kind == "number":
         return named(item.name, gr.Slider(item.minimum, item.maximum, value=item.default, step=0.01, label=item.label,
                                           info=item.help or None))  # fmt: skip
+    if item.kind == "flag":
+        return gr.Checkbox(value=bool(item.default), label=item.label, info=item.help or None)
     if item.kind == "labels":
         return gr.Textbox(label=item.label, placeholder="sports, politics, business", info=item.help or None)
     if item.kind == "texts":

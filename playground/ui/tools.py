@@ -46,6 +46,8 @@ RETURNS = {
     "hits": "the passages found, each with its document, character span, fused score and ranks, as Markdown",
     "answer": "the answer, and its source and citations (document, span, passage) as Markdown",
     "pairs": "a table of the pairs found: both sides, kind (copy or paraphrase), score and the shared passages",
+    "keywords": "a table of the keywords (keyword, score, count), best first, and the meta description if asked for",
+    "ideas": "the ideas as a Markdown list of titles and descriptions",
 }
 
 
@@ -70,6 +72,8 @@ def _input_help(item: Input, policy: Policy) -> str:
         parts.append(f"a number from {item.minimum:g} to {item.maximum:g}")
     elif item.kind == "collection":
         parts.append("the name of a document collection")
+    elif item.kind == "flag":
+        parts.append("true or false")
     elif item.kind == "texts" and not item.help:
         parts.append("one text per line")
     chars = min(item.max_chars, policy.limits.max_input_chars or item.max_chars)
@@ -82,6 +86,7 @@ def _input_help(item: Input, policy: Policy) -> str:
         parts.append("required")
     elif item.default not in (None, "", [], ()):
         default = ", ".join(item.default) if isinstance(item.default, list | tuple) else item.default
+        default = str(default).lower() if isinstance(default, bool) else default
         parts.append(f"default {default}")
     return one_line("; ".join(parts)) + "."
 

@@ -181,6 +181,31 @@ def _pairs_view(spec: TaskSpec) -> View:
     return [table], lambda out, inputs: [pair_rows(out.get("pairs", []))]
 
 
+def _keywords_view(spec: TaskSpec) -> View:
+    table = gr.Dataframe(headers=["keyword", "score", "count"], datatype=["str", "number", "number"],
+                         label="Keywords, best first", interactive=False)  # fmt: skip
+    meta = gr.Textbox(label="Meta description", lines=2, buttons=["copy"], interactive=False)
+
+    def show(out: dict[str, Any], inputs: dict[str, Any]) -> list[Any]:
+        rows = [[k["keyword"], k["score"], k["count"]] for k in out["keywords"]]
+        return [rows, out.get("meta_description", "")]
+
+    return [table, meta], show
+
+
+def _ideas_view(spec: TaskSpec) -> View:
+    listing = gr.Markdown(label="Ideas")
+
+    def show(out: dict[str, Any], inputs: dict[str, Any]) -> list[Any]:
+        lines = [f"{n}. **{escape_markdown(i['title'])}**" + (f": {escape_markdown(i['description'])}"
+                 if i["description"] else "") for n, i in enumerate(out["ideas"], 1)]  # fmt: skip
+        if out.get("note"):
+            lines.append(f"\n*{escape_markdown(out['note'])}*")
+        return ["\n".join(lines)]
+
+    return [listing], show
+
+
 VIEWS: dict[str, Callable[[TaskSpec], View]] = {
     "text": _text_view,
     "label": _label_view,
@@ -189,4 +214,6 @@ VIEWS: dict[str, Callable[[TaskSpec], View]] = {
     "hits": _hits_view,
     "answer": _answer_view,
     "pairs": _pairs_view,
+    "keywords": _keywords_view,
+    "ideas": _ideas_view,
 }
