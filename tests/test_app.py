@@ -239,3 +239,25 @@ def test_evaluate_tab_scores_a_bundled_set(client: Any) -> None:
     assert values["n"] == 8 and values["accuracy"] >= 0.75
     assert len(worst["data"]) == 8
     assert len(Path(result_file).read_text(encoding="utf-8").splitlines()) == 8
+
+
+@pytest.mark.model
+def test_chat_endpoint_takes_the_whole_conversation(client: Any) -> None:
+    messages = [{"role": "user", "content": "My order number is 48213."},
+                {"role": "assistant", "content": "Thank you. I have noted your order number."},
+                {"role": "user", "content": "What is my order number?"}]  # fmt: skip
+    text, stats, raw = client.predict(messages=messages, temperature=0, api_name="/chat")
+    assert "48213" in text and raw["output"]["text"] == text and "first token" in stats
+    with pytest.raises(Exception, match="the last message must be the user's"):
+        client.predict(messages=messages[:2], api_name="/chat")
+
+
+@pytest.mark.model
+def test_keywords_and_ideas_endpoints(client: Any) -> None:
+    article = "Heat pumps cut energy bills. A heat pump moves heat from the outside air into the home."
+    table, meta, _, raw = client.predict(text=article, n=5, api_name="/keywords")
+    assert table["headers"] == ["keyword", "score", "count"] and len(table["data"]) == 5 and meta == ""
+    assert [row[0] for row in table["data"]] == [k["keyword"] for k in raw["output"]["keywords"]]
+    listing, _, raw = client.predict(topic="a blog about tea", n=2, seed=3, api_name="/ideas")
+    titles = [i["title"] for i in raw["output"]["ideas"]]
+    assert titles and all(t in listing for t in titles)

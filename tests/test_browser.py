@@ -116,3 +116,17 @@ def test_markup_in_inputs_and_outputs_is_shown_as_text(page: Any) -> None:
     page.wait_for_timeout(500)
     assert dialogs == []
     assert page.evaluate("document.querySelectorAll('img[src=\"x\"], svg[onload]').length") == 0
+
+
+def test_a_chat_in_a_real_browser(page: Any) -> None:
+    page.get_by_role("tab", name="Chat", exact=True).first.click()  # the group, then its one tab
+    page.get_by_role("tab", name="Chat", exact=True).last.click()
+    panel = page.locator('[role="tabpanel"]:visible').last
+    panel.get_by_label("System prompt").fill("You are the help desk of a bicycle shop.")
+    box = panel.get_by_role("textbox").last  # the message box sits under the conversation
+    box.fill("What colour is the sky on a clear day?")
+    box.press("Enter")
+    page.wait_for_function("document.body.innerText.includes('first token')", timeout=60_000)
+    text = panel.inner_text()
+    assert "What colour is the sky on a clear day?" in text and "blue" in text.lower()
+    assert "Prompt:" in text or "smollm2-135m" in text  # the stats note under the answer
