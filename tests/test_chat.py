@@ -11,6 +11,7 @@ from playground import api
 from playground.cli import main
 from playground.errors import InputError
 from playground.registry import get_task
+from playground.safety import Safety, SafetyError
 from playground.ui.chat import conversation
 
 from .conftest import FakePool
@@ -162,3 +163,13 @@ def test_a_conversation_longer_than_the_context_is_trimmed_and_still_answered() 
     assert out["trimmed"] > 40 and "left out" in out["note"]
     assert out["prompt_tokens"] <= 4096 - 1024
     assert "Paris" in out["text"], out
+
+
+def test_the_safety_stage_reads_every_message_and_redacts_the_answer(fake_pool: FakePool) -> None:
+    safety = Safety.from_env(public=True, env={"NLP_PLAYGROUND_BLOCKLIST": "frobnicate"})
+    fake_pool.fake("smollm2-135m").enqueue("Write to help@example.com or call +44 20 7946 0958.")
+    result = api.run("chat", pool=fake_pool, safety=safety, messages=[user("How do I reach you?")])
+    assert result.output["text"] == "Write to [email] or call [phone]."
+    assert {c["filter"] for c in result.safety["changes"]} >= {"email", "phone"}  # type: ignore[index]
+    with pytest.raises(SafetyError):  # an earlier turn is an input too
+        api.run("chat", pool=fake_pool, safety=safety, messages=[user("frobnicate it"), bot("No."), user("Why?")])
