@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator, Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+import random
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any
 
+from . import templates
 from .backends import POOL, ModelPool
 from .concurrency import ordered_map
 from .context import TaskContext, make_context
 from .errors import PlaygroundError
-from .models import DEFAULT_EMBEDDER, REMOTE_PREFIX
+from .models import DEFAULT_EMBEDDER, REMOTE_PREFIX, ModelRef
 from .params import PARAM_NAMES, make_params
 from .public import Policy, user_message
 from .registry import TaskSpec, all_tasks, get_task
@@ -34,9 +36,15 @@ class Result:
     done: bool = True  # False for the partial results of a stream
     scorer: str | None = None  # how labels were scored: log-likelihood, or a remote server's echo / next-token
     safety: dict[str, Any] | None = None  # the safety filters that ran and what they changed; None when off
+    params: dict[str, Any] = field(default_factory=dict)  # every generation parameter, the seed actually used too
+    prompts: list[dict[str, Any]] = field(default_factory=list)  # what each model call was given, in order
+    # For run records only (not in to_dict): the cleaned inputs, the template texts used, the models that ran.
+    inputs: dict[str, Any] = field(default_factory=dict, repr=False, metadata={"record": True})
+    templates: dict[str, str] = field(default_factory=dict, repr=False, metadata={"record": True})
+    refs: list[ModelRef] = field(default_factory=list, repr=False, metadata={"record": True})
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self) if not f.metadata.get("record")}
 
     def to_json(self) -> str:
         return json_line(self.to_dict())
@@ -60,25 +68,36 @@ def _prepare(
     embedder: str | None,
     pool: ModelPool,
     base_url: str | None = None,
+    template: str | Mapping[str, str] | None = None,
 ) -> tuple[TaskSpec, dict[str, Any], TaskContext]:
     spec = get_task(task)
+    edited = spec.edited_templates(template)
     params = {k: v for k, v in arguments.items() if k in PARAM_NAMES}
     inputs = spec.validate({k: v for k, v in arguments.items() if k not in PARAM_NAMES})
     # On a server, the task's default preset means nothing: the server's first model stands in for it.
     default_model = "" if engine == "openai" else spec.default_model
+    generation = make_params({**spec.default_params, **params})
+    if generation.seed is None:  # drawn here, not by the engine, so the result can say which seed it used
+        generation = generation.merged(seed=random.SystemRandom().randrange(2**31))
     ctx = make_context(
         default_model if model is None else model,
         embedder or spec.embedder or DEFAULT_EMBEDDER,
         engine,
-        make_params({**spec.default_params, **params}),
+        generation,
         pool,
         base_url,
     )
+    ctx.templates = edited
     return spec, inputs, ctx
 
 
 def _result(
-    spec: TaskSpec, ctx: TaskContext, output: dict[str, Any], done: bool, safety: dict[str, Any] | None = None
+    spec: TaskSpec,
+    ctx: TaskContext,
+    output: dict[str, Any],
+    done: bool,
+    safety: dict[str, Any] | None = None,
+    inputs: dict[str, Any] | None = None,
 ) -> Result:
     used = ctx.meter.models or [ctx.llm_ref if spec.uses_llm else ctx.embedder_ref]
     primary = next((m for m in used if m.engine != "sentence-transformers"), used[0])
@@ -92,6 +111,11 @@ def _result(
         done=done,
         scorer=ctx.meter.scorer,
         safety=safety,
+        params=ctx.params.model_dump(mode="json"),
+        prompts=list(ctx.meter.prompts),
+        inputs=inputs or {},
+        templates={name: ctx.templates.get(name) or templates.source(name) for name in spec.templates} if done else {},
+        refs=list(used),
     )
 
 
@@ -104,14 +128,16 @@ def stream(
     base_url: str | None = None,
     pool: ModelPool = POOL,
     safety: Safety | None = None,
+    template: str | Mapping[str, str] | None = None,
     **arguments: Any,
 ) -> Generator[Result, None, None]:
     """Run a task and yield partial results while it streams; the last one has done=True.
 
     With engine="openai" the model is a name served by the OpenAI-compatible server at base_url (default
-    OPENAI_BASE_URL), or that server's first model when none is given.
+    OPENAI_BASE_URL), or that server's first model when none is given. `template` replaces the task's prompt
+    template for this call: a Jinja text for its first template, or texts by template name.
     """
-    spec, inputs, ctx = _prepare(task, arguments, model, engine, embedder, pool, base_url)
+    spec, inputs, ctx = _prepare(task, arguments, model, engine, embedder, pool, base_url, template)
     guard = Safety.from_env(Policy.from_env().public) if safety is None else safety
     notes: list[Note] = []
     if guard.on:
@@ -124,10 +150,10 @@ def stream(
     if last is None:
         raise PlaygroundError(f"task {spec.name!r} produced no output")
     if not guard.on:
-        yield _result(spec, ctx, last, done=True)
+        yield _result(spec, ctx, last, done=True, inputs=inputs)
         return
     final, changes = guard.output(last)
-    yield _result(spec, ctx, final, done=True, safety=guard.report(notes + changes))
+    yield _result(spec, ctx, final, done=True, safety=guard.report(notes + changes), inputs=inputs)
 
 
 def run(
@@ -139,13 +165,19 @@ def run(
     base_url: str | None = None,
     pool: ModelPool = POOL,
     safety: Safety | None = None,
+    template: str | Mapping[str, str] | None = None,
     **arguments: Any,
 ) -> Result:
     """Run a task on its inputs and generation parameters (keyword arguments) and return the final result."""
-    *_, final = stream(
-        task, model=model, engine=engine, embedder=embedder, base_url=base_url, pool=pool, safety=safety, **arguments
-    )
+    *_, final = stream(task, model=model, engine=engine, embedder=embedder, base_url=base_url, pool=pool,
+                       safety=safety, template=template, **arguments)  # fmt: skip
     return final
+
+
+def compare(task: str, variants: Sequence[Mapping[str, Any]], **base: Any) -> list[Result]:
+    """Run a task with the base arguments, then with each variant's changes on top (model, engine, template,
+    generation parameters, task options); one final result per configuration, in that order."""
+    return [run(task, **{**base, **variant}) for variant in [{}, *variants]]
 
 
 @dataclass

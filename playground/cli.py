@@ -15,7 +15,7 @@ from .logs import configure_logging
 from .models import LLM_ENGINES
 from .public import user_message
 from .registry import get_task
-from .textio import parse_param, read_rows
+from .textio import parse_param, read_rows, read_text_file
 
 BASE_URL_HELP = "the OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL)"
 
@@ -75,9 +75,17 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         arguments[main.name] = args.text if main.kind == "texts" and len(args.text) > 1 else args.text[0]
     elif spec.main_input.name not in arguments and not sys.stdin.isatty():
         arguments[spec.main_input.name] = sys.stdin.read()
+    if args.template:
+        arguments["template"] = read_templates(args.template)
+    if args.compare:
+        if args.record:
+            raise InputError("--record keeps one run; leave out --compare")
+        variants = [dict([parse_param(change)]) for change in args.compare]  # one variant per --compare
+        return print_comparison(api.compare(spec.name, variants, **models, **arguments), variants, args.json, out)
     if args.json:
-        print(api.run(spec.name, **models, **arguments).to_json(), file=out)
-        return 0
+        result = api.run(spec.name, **models, **arguments)
+        print(result.to_json(), file=out)
+        return keep_record(result, args.record)
     shown = ""  # streamed text already printed
     for result in api.stream(spec.name, **models, **arguments):
         if spec.display == "text" and not result.done:
@@ -95,7 +103,62 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     speed = f", {t['tokens_per_s']} tok/s" if t["tokens_per_s"] else ""
     scorer = f", scored by {result.scorer}" if result.scorer else ""
     print(f"[{result.model} on {result.engine}: {t['total_s']} s{speed}{scorer}]", file=sys.stderr)
+    return keep_record(result, args.record)
+
+
+def read_templates(values: Sequence[str]) -> str | dict[str, str]:
+    """--template FILE (the task's template) or --template NAME=FILE, repeated: the edited texts."""
+    named: dict[str, str] = {}
+    for value in values:
+        name, sep, path = value.rpartition("=") if "=" in value else ("", "", value)
+        text = read_text_file(Path(path))
+        if not sep:
+            if len(values) > 1:
+                raise InputError("with several --template, name each: --template NAME=FILE")
+            return text
+        named[name] = text
+    return named
+
+
+def keep_record(result: api.Result, path: str | None) -> int:
+    """Write the run record when --record asked for one."""
+    if path:
+        from . import records
+
+        records.write_record(Path(path), records.make_record(result))
+        print(f"run record -> {path}", file=sys.stderr)
     return 0
+
+
+def print_comparison(results: Sequence[api.Result], variants: Sequence[dict[str, Any]], as_json: bool,
+                     out: TextIO) -> int:  # fmt: skip
+    """The base run and each variant: a JSON list, or one after another with what differs named."""
+    if as_json:
+        print(json.dumps([r.to_dict() for r in results], ensure_ascii=False), file=out)
+        return 0
+    for result, variant in zip(results, [{}, *variants], strict=True):
+        changes = ", ".join(f"{k}={v}" for k, v in variant.items()) or "the base configuration"
+        t = result.timings
+        speed = f", {t['tokens_per_s']} tok/s" if t["tokens_per_s"] else ""
+        print(f"== {changes} ({result.model} on {result.engine}, {t['total_s']} s{speed})", file=out)
+        print(format_output(result_display(result.task), result.output), file=out)
+    return 0
+
+
+def result_display(task: str) -> str:
+    return get_task(task).display
+
+
+def cmd_rerun(args: argparse.Namespace, out: TextIO) -> int:
+    """Replay a run record; exit 0 when the output is the recorded one, 1 when it differs."""
+    from . import records
+
+    record = records.read_record(Path(args.record))
+    result, notes = records.rerun(record)
+    print(result.to_json() if args.json else format_output(result_display(result.task), result.output), file=out)
+    for note in notes:
+        print(f"[{note}]", file=sys.stderr)
+    return 0 if notes[-1] == "the output is the recorded one" else 1
 
 
 def run_batch(
@@ -249,7 +312,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--output", help="where to write the JSONL results of --input (one line per input row)")
     run.add_argument("--resume", action="store_true",
                      help="keep the results in --output and run only the rows whose id is not there")  # fmt: skip
+    run.add_argument("--compare", action="append", default=[], metavar="KEY=VALUE",
+                     help="also run a variant with this change (model=..., temperature=..., method=...); "
+                     "repeat for more variants")  # fmt: skip
+    run.add_argument("--template", action="append", default=[], metavar="[NAME=]FILE",
+                     help="a Jinja file replacing the task's prompt template for this run")  # fmt: skip
+    run.add_argument("--record", metavar="FILE", help="write the run record (for `nlp-playground rerun`) here")
     run.set_defaults(func=cmd_run)
+
+    again = sub.add_parser("rerun", parents=[common], help="replay a run record and say if the output is the same")
+    again.add_argument("record", help="a file written by `run --record`")
+    again.add_argument("--json", action="store_true", help="print the new result as JSON")
+    again.set_defaults(func=cmd_rerun)
 
     ev = sub.add_parser("eval", parents=[common], help="score a task against the references of a JSONL eval set")
     ev.add_argument("task")

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 
+MAX_PROMPTS = 100  # prompts kept per task call (a long text translated sentence by sentence makes many)
+
+
 @dataclass
 class Meter:
     """Timings of one task call: model loading, time to first token, tokens made and time spent making them."""
@@ -28,6 +31,19 @@ class Meter:
     generate_s: float = 0.0
     models: list[ModelRef] = field(default_factory=list)
     scorer: str | None = None  # how labels were scored, when they were
+    prompts: list[dict[str, Any]] = field(default_factory=list)  # what each model call was given, in order
+    prompts_left_out: int = 0  # calls past MAX_PROMPTS, counted only
+
+    def record(self, ref: ModelRef, call: str, prompt: Prompt, continuations: Sequence[str] = ()) -> None:
+        """Keep the exact prompt of one model call: the rendered text, or the messages sent through a chat template."""
+        if len(self.prompts) >= MAX_PROMPTS:
+            self.prompts_left_out += 1
+            return
+        sent = prompt if isinstance(prompt, str) else [dict(m) for m in prompt]
+        entry: dict[str, Any] = {"model": ref.name, "call": call, "prompt": sent}
+        if continuations:
+            entry["continuations"] = list(continuations)
+        self.prompts.append(entry)
 
     def timings(self) -> dict[str, Any]:
         total = time.perf_counter() - self.start
@@ -51,6 +67,7 @@ class MeteredBackend(Backend):
         self.supports_chat = inner.supports_chat
 
     def stream(self, prompt: Prompt, params: GenerationParams) -> Iterator[str]:
+        self.meter.record(self.ref, "generate", prompt)
         started = time.perf_counter()
         pieces: list[str] = []
         try:
@@ -65,6 +82,7 @@ class MeteredBackend(Backend):
                 self.meter.tokens += self.inner.count_generated(pieces)
 
     def score(self, context: str, continuations: Sequence[str]) -> list[float]:
+        self.meter.record(self.ref, "score", context, continuations)
         started = time.perf_counter()
         try:
             return self.inner.score(context, continuations)
@@ -98,6 +116,7 @@ class TaskContext:
         self.embedder_ref = embedder
         self.params = params
         self.meter = Meter()
+        self.templates: dict[str, str] = {}  # edited template texts, by template name, for this call only
         self._pool = pool
         self._llm: MeteredBackend | None = None
         self._embedder: MeteredBackend | None = None
@@ -128,8 +147,8 @@ class TaskContext:
         return self._embedder
 
     def render(self, template: str, **variables: Any) -> str:
-        """Render a prompt template."""
-        return templates.render(template, **variables)
+        """Render a prompt template, or the user's edited text of it."""
+        return templates.render(template, self.templates.get(template), **variables)
 
     def with_params(self, **overrides: Any) -> GenerationParams:
         """The call's parameters with task-specific overrides (e.g. a stop sequence) added."""

@@ -80,6 +80,27 @@ class TaskSpec:
             cleaned[spec.name] = spec.validate(value)
         return cleaned
 
+    def template_variables(self, name: str) -> set[str]:
+        """The variables a template of this task may read: the inputs, the runner's extras, its few-shot examples."""
+        shots = {"shots"} if templates.has_shots(name) else set()
+        return {i.name for i in self.inputs} | set(self.template_extras) | shots
+
+    def edited_templates(self, edits: str | Mapping[str, str] | None) -> dict[str, str]:
+        """Edited template texts by name, checked; a plain text stands for the task's first template."""
+        if not edits:
+            return {}
+        if not self.templates:
+            raise InputError(f"task {self.name!r} uses no prompt template")
+        named = {self.templates[0]: edits} if isinstance(edits, str) else dict(edits)
+        for name, text in named.items():
+            if name not in self.templates:
+                raise InputError(f"task {self.name!r} has no template {name!r}; its templates: "
+                                 f"{', '.join(self.templates)}")  # fmt: skip
+            if not isinstance(text, str) or not text.strip():
+                raise InputError(f"the edited {name} is empty")
+            templates.check_source(name, text, self.template_variables(name))
+        return named
+
     def schema(self) -> dict[str, Any]:
         """A JSON-serializable description of the task, for `tasks --json` and the UI."""
         return {
@@ -122,9 +143,7 @@ def register(spec: TaskSpec) -> TaskSpec:
     if clash:
         raise ValueError(f"input {clash[0]!r} of task {spec.name!r} has the name of a generation parameter")
     for name in spec.templates:
-        used = templates.variables(name)
-        allowed = input_names | spec.template_extras | ({"shots"} if templates.has_shots(name) else set())
-        unknown = used - allowed
+        unknown = templates.variables(name) - spec.template_variables(name)
         if unknown:
             raise TemplateError(f"template {name!r} uses {sorted(unknown)}, not inputs of task {spec.name!r}")
     if spec.templates and not input_names & set().union(*(templates.variables(t) for t in spec.templates)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -60,10 +61,42 @@ def has_shots(name: str) -> bool:
     return (data_dir("prompts") / f"{Path(name).stem}.shots.jsonl").is_file()
 
 
-def render(name: str, **context: Any) -> str:
-    """Render a template with its few-shot examples; a missing variable is an error, not an empty string."""
-    template_path(name)
+def source(name: str) -> str:
+    """The text of a template file."""
+    return template_path(name).read_text(encoding="utf-8")
+
+
+def check_source(name: str, text: str, allowed: set[str]) -> None:
+    """Refuse an edited template that does not parse or reads a variable the task does not give, naming the line."""
     try:
-        return _environment().get_template(name).render(shots=shots(name), **context)
+        parsed = _environment().parse(text)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"the edited {name} has a syntax error on line {exc.lineno}: {exc.message}") from None
+    unknown = sorted(jinja2.meta.find_undeclared_variables(parsed) - allowed)
+    if unknown:
+        line = next((n for n, row in enumerate(text.splitlines(), 1) if re.search(rf"\b{unknown[0]}\b", row)), 1)
+        raise TemplateError(
+            f"the edited {name} uses the unknown variable {unknown[0]!r} on line {line}; "
+            f"it can use: {', '.join(sorted(allowed))}"
+        )
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(text: str) -> jinja2.Template:
+    return _environment().from_string(text)
+
+
+def render(name: str, edited: str | None = None, /, **context: Any) -> str:
+    """Render a template (or an edited text in its place) with its few-shot examples; a missing variable is an
+    error, not an empty string."""
+    if edited is None:
+        template_path(name)
+    try:
+        template = _environment().get_template(name) if edited is None else _compiled(edited)
+        return template.render(shots=shots(name), **context)
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"template {name!r}: {exc.message}") from None
+    except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as exc:
+        if edited is None:
+            raise  # a bug in a shipped template
+        raise TemplateError(f"the edited {name} failed while rendering: {exc}") from None

@@ -103,8 +103,8 @@ def test_sampling_parameters_reach_the_server(server: StubServer) -> None:
     assert body["stop"] == ["END"] and body["top_k"] == 5
     run("generation", server, prompt="a", temperature=0.0)
     plain = server.bodies[-1]
-    assert "top_k" not in plain and "seed" not in plain and "stop" not in plain
-    assert plain["temperature"] == 0.0
+    assert "top_k" not in plain and "stop" not in plain
+    assert plain["temperature"] == 0.0 and isinstance(plain["seed"], int)  # drawn when none is given, and sent
 
 
 def test_beam_search_is_a_clear_error(server: StubServer) -> None:
