@@ -93,6 +93,10 @@ class Policy:
                 too_many = False  # not a number: GenerationParams names the problem
             if too_many:
                 raise ParamError(f"max_new_tokens: at most {limits.max_new_tokens} on this public deployment")
+        edited = arguments.get("template")
+        if limits.max_input_chars and isinstance(edited, str) and len(edited) > limits.max_input_chars:
+            raise InputError(f"the edited template is too long for this public deployment: at most "
+                             f"{limits.max_input_chars} characters")  # fmt: skip
         for name, value in inputs.items():
             if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
                 value = [str(m.get("content")) for m in value]  # a conversation: its length is trimmed to fit

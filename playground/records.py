@@ -15,7 +15,7 @@ from typing import Any
 from . import api
 from .backends import POOL, ModelPool
 from .errors import InputError
-from .models import ModelRef
+from .models import ModelRef, resolve
 
 FORMAT = "nlp-playground run record 1"
 PACKAGES = ("nlp-playground", "llama-cpp-python", "transformers", "torch", "sentence-transformers", "openai",
@@ -76,17 +76,38 @@ def make_record(result: api.Result) -> dict[str, Any]:
     """The run record of a finished result."""
     if not result.done:
         raise InputError("only a finished result has a run record")
+    models = [identity(ref) for ref in result.refs]
+    return _record(result.task, result.inputs, result.params, result.templates, result.prompts, models, result.output)
+
+
+def record_from_parts(raw: dict[str, Any], inputs: dict[str, Any], texts: dict[str, str]) -> dict[str, Any]:
+    """The run record of a result known by its JSON (as the app shows it), its cleaned inputs and template texts."""
+    refs = [resolve(m["name"], m["engine"], "embedder" if m["engine"] == "sentence-transformers" else "llm")
+            for m in raw["models"]]  # fmt: skip
+    models = [identity(ref) for ref in refs]
+    return _record(raw["task"], inputs, raw["params"], texts, raw["prompts"], models, raw["output"])
+
+
+def _record(
+    task: str,
+    inputs: dict[str, Any],
+    params: dict[str, Any],
+    texts: dict[str, str],
+    prompts: list[dict[str, Any]],
+    models: list[dict[str, Any]],
+    output: dict[str, Any],
+) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "task": result.task,
-        "inputs": result.inputs,
-        "parameters": result.params,
-        "templates": result.templates,
-        "prompts": result.prompts,
-        "models": [identity(ref) for ref in result.refs],
+        "task": task,
+        "inputs": inputs,
+        "parameters": params,
+        "templates": texts,
+        "prompts": prompts,
+        "models": models,
         "versions": versions(),
-        "output": result.output,
+        "output": output,
     }
 
 

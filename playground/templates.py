@@ -10,6 +10,7 @@ from typing import Any
 
 import jinja2
 import jinja2.meta
+import jinja2.sandbox
 
 from .errors import TemplateError
 from .resources import data_dir
@@ -69,7 +70,8 @@ def source(name: str) -> str:
 def check_source(name: str, text: str, allowed: set[str]) -> None:
     """Refuse an edited template that does not parse or reads a variable the task does not give, naming the line."""
     try:
-        parsed = _environment().parse(text)
+        parsed = _sandbox().parse(text)
+        _compiled(text)  # compiling also finds unknown filters and tests
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"the edited {name} has a syntax error on line {exc.lineno}: {exc.message}") from None
     unknown = sorted(jinja2.meta.find_undeclared_variables(parsed) - allowed)
@@ -81,9 +83,15 @@ def check_source(name: str, text: str, allowed: set[str]) -> None:
         )
 
 
+@functools.cache
+def _sandbox() -> jinja2.sandbox.SandboxedEnvironment:
+    # A user's template may come from a public page: the sandbox keeps it from reaching Python's internals.
+    return jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+
+
 @functools.lru_cache(maxsize=64)
 def _compiled(text: str) -> jinja2.Template:
-    return _environment().from_string(text)
+    return _sandbox().from_string(text)
 
 
 def render(name: str, edited: str | None = None, /, **context: Any) -> str:
@@ -96,6 +104,8 @@ def render(name: str, edited: str | None = None, /, **context: Any) -> str:
         return template.render(shots=shots(name), **context)
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"template {name!r}: {exc.message}") from None
+    except jinja2.sandbox.SecurityError:
+        raise TemplateError(f"the edited {name} reaches for something a prompt template may not use") from None
     except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as exc:
         if edited is None:
             raise  # a bug in a shipped template

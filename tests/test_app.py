@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from playground import api
 from playground.backends import POOL
 from playground.params import GenerationParams
 from playground.registry import GROUPS, all_tasks, get_task
@@ -67,7 +68,8 @@ def test_endpoint_parameters_are_named_after_the_task_inputs(client: Any) -> Non
         parameters = endpoints[f"/{spec.name}"]["parameters"]
         names = [p["parameter_name"] for p in parameters]
         upload = ["upload"] if spec.main_input.kind == "texts" else []
-        assert names == [i.name for i in spec.inputs] + upload + advanced
+        template = ["template"] if spec.templates else []
+        assert names == [i.name for i in spec.inputs] + upload + advanced + template
         required = {p["parameter_name"] for p in parameters if not p["parameter_has_default"]}
         assert required == {i.name for i in spec.inputs if i.required}, spec.name
         assert [p["parameter_name"] for p in endpoints[f"/{spec.name}_batch"]["parameters"]] == ["file", *advanced]
@@ -261,3 +263,35 @@ def test_keywords_and_ideas_endpoints(client: Any) -> None:
     listing, _, raw = client.predict(topic="a blog about tea", n=2, seed=3, api_name="/ideas")
     titles = [i["title"] for i in raw["output"]["ideas"]]
     assert titles and all(t in listing for t in titles)
+
+
+@pytest.mark.model
+def test_compare_endpoint_runs_the_tab_settings_and_each_variant(client: Any) -> None:
+    args = arguments("generation", prompt="Say hello.")
+    args[len(get_task("generation").inputs) + 2] = 12  # max_new_tokens (after the inputs, model and engine)
+    a, b, c = client.predict(*args, None, "model=gemma3-270m", "", api_name="/generation_compare")
+    assert a.startswith("**A: the settings above**") and "smollm2-135m" in a
+    assert b.startswith("**B: model=gemma3\\-270m**") and "**gemma3-270m** on llama.cpp" in b and c == ""
+    with pytest.raises(Exception, match="write at least one variant"):
+        client.predict(*args, None, "", "", api_name="/generation_compare")
+
+
+def test_the_prompts_view_and_the_record_of_a_tab_run(tmp_path: Path) -> None:
+    from playground.public import Policy
+    from playground.ui.runs import prompts_text, save_record
+    from playground.ui.task_tab import collect
+
+    from .conftest import FakePool
+
+    pool = FakePool()
+    pool.fake("smollm2-135m").enqueue("Hello!")
+    edited = "Reply kindly.\n{{ prompt }}"
+    result = api.run("generation", pool=pool, prompt="Hi", template=edited, seed=9)
+    raw = result.to_dict()
+    assert prompts_text(raw) == "--- call 1: generate on smollm2-135m\n[user] Reply kindly.\nHi"
+    form = [*arguments("generation", prompt="Hi")[:-2], 9, "", edited]  # the seed, no stop, the edited template
+    path = save_record(get_task("generation"), collect, Policy(public=False))(raw, *form)
+    record = json.loads(Path(str(path)).read_text(encoding="utf-8"))
+    assert record["inputs"] == {"prompt": "Hi"} and record["templates"] == {"generation.j2": edited}
+    assert record["parameters"]["seed"] == 9 and record["output"] == {"text": "Hello!"}
+    assert len(record["models"][0]["sha256"]) == 64

@@ -130,3 +130,15 @@ def test_a_chat_in_a_real_browser(page: Any) -> None:
     text = panel.inner_text()
     assert "What colour is the sky on a clear day?" in text and "blue" in text.lower()
     assert "Prompt:" in text or "smollm2-135m" in text  # the stats note under the answer
+
+
+def test_a_comparison_in_a_real_browser(page: Any) -> None:
+    panel = open_tab(page, "Text generation")
+    panel.locator("textarea").first.fill("Say hello.")
+    panel.get_by_text("Compare configurations side by side").click()
+    panel.get_by_label("Variant B").fill("model=gemma3-270m\nmax_new_tokens=12")
+    panel.get_by_role("button", name="Run comparison").click()
+    page.wait_for_function("document.body.innerText.includes('gemma3-270m on llama.cpp')", timeout=90_000)
+    text = panel.inner_text()
+    assert "A: the settings above" in text and "smollm2-135m on llama.cpp" in text
+    assert "B: model=gemma3-270m max_new_tokens=12" in text.replace("\n", " ")

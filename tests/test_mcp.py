@@ -77,7 +77,8 @@ def test_tools_have_typed_parameters_described_from_the_spec(schema: dict[str, d
         assert "Returns:" in tool["description"] and "full result" in tool["description"]
         properties = tool["inputSchema"]["properties"]
         upload = ["upload"] if spec.main_input.kind == "texts" else []
-        assert list(properties) == [i.name for i in spec.inputs] + upload + list(ADVANCED)
+        template = ["template"] if spec.templates else []
+        assert list(properties) == [i.name for i in spec.inputs] + upload + list(ADVANCED) + template
         assert tool["inputSchema"].get("required", []) == [i.name for i in spec.inputs if i.required]
         described = parameter_help(spec, Policy.from_env())  # the app's policy: create_app reads the same
         for name, prop in properties.items():

@@ -219,8 +219,8 @@ def test_local_mode_restricts_nothing() -> None:
 
 
 def sentiment_values(model: Any, max_new_tokens: Any = None) -> list[Any]:
-    """The values of the sentiment tab's components, as its handler receives them."""
-    return ["A lovely day.", None, model, "auto", max_new_tokens, None, None, None, None, None, None, None]
+    """The values of the sentiment tab's components, as its handler receives them (the template editor last)."""
+    return ["A lovely day.", None, model, "auto", max_new_tokens, None, None, None, None, None, None, None, None]
 
 
 def test_local_mode_passes_a_local_path_on(tmp_path: Path) -> None:
@@ -360,3 +360,13 @@ def test_a_preset_runs_in_public_mode(client: Any) -> None:
                                        api_name="/sentiment")  # fmt: skip
     assert label["label"] in {"positive", "negative", "neutral"} and raw["model"] == "smollm2-135m"
     assert "smollm2-135m" in stats
+
+
+def test_an_edited_template_is_held_to_the_input_limit() -> None:
+    policy = Policy.from_env(PUBLIC_ENV)
+    values = sentiment_values("smollm2-135m")
+    values[-1] = "{{ text }}" + " " * policy.limits.max_input_chars
+    with pytest.raises(InputError, match="the edited template is too long for this public deployment"):
+        task_tab.collect(get_task("sentiment"), values, policy)
+    values[-1] = "Review: {{ text }}\nSentiment:"
+    assert task_tab.collect(get_task("sentiment"), values, policy)[1]["template"] == values[-1]

@@ -44,6 +44,8 @@ def test_an_edited_template_is_what_the_model_receives(fake_pool: FakePool) -> N
         ("Line one\n{% for x in %}\n", "has a syntax error on line 2"),
         ("Hello\n{{ prompt }} {{ tone }}", "uses the unknown variable 'tone' on line 2; it can use: prompt"),
         ("  ", "the edited generation.j2 is empty"),
+        ("{{ prompt.__class__.__mro__ }}", "reaches for something a prompt template may not use"),
+        ("{{ prompt | no_such_filter }}", "has a syntax error on line 1: No filter named 'no_such_filter'"),
     ],
 )
 def test_a_bad_edited_template_is_refused_naming_the_line(fake_pool: FakePool, template: str, message: str) -> None:

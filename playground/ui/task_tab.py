@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import gradio as gr
 
-from .. import api
+from .. import api, templates
 from ..errors import PlaygroundError
 from ..params import MAX_NEW_TOKENS_CAP, GenerationParams
 from ..public import Policy, user_message
@@ -30,7 +30,8 @@ from .helpers import (
     stats_line,
     with_parameters,
 )
-from .tools import UPLOAD, describe_tool
+from .runs import compare_section, details_section, save_record, template_editor
+from .tools import TEMPLATE, UPLOAD, describe_tool
 from .views import VIEWS, apply_ticked
 
 
@@ -147,7 +148,11 @@ def collect(spec: TaskSpec, values: Sequence[Any], policy: Policy) -> tuple[dict
         typed = inputs.get(spec.main_input.name) or ""
         lines = typed if isinstance(typed, list) else str(typed).splitlines()
         inputs[spec.main_input.name] = [*lines, *texts_from_file(upload)]
-    advanced = advanced_arguments(values[-len(ADVANCED) :])
+    settings = values[len(values) - len(ADVANCED) - bool(spec.templates) :]
+    advanced = advanced_arguments(settings[: len(ADVANCED)])
+    edited = settings[-1] if spec.templates else None
+    if isinstance(edited, str) and edited.strip() and edited != templates.source(spec.templates[0]):
+        advanced["template"] = edited  # the tab's editor, changed: this call runs with it
     inputs = {k: v for k, v in inputs.items() if v not in (None, "")}
     policy.check(inputs, advanced)
     return inputs, advanced
@@ -156,8 +161,9 @@ def collect(spec: TaskSpec, values: Sequence[Any], policy: Policy) -> tuple[dict
 def parameter_names(spec: TaskSpec) -> tuple[list[str], dict[str, Any]]:
     """The API parameter names of a task's endpoint (its inputs, the upload slot, the Advanced settings), defaults."""
     names = [i.name for i in spec.inputs] + ([UPLOAD] if spec.main_input.kind == "texts" else []) + list(ADVANCED)
+    names += [TEMPLATE] if spec.templates else []
     defaults: dict[str, Any] = {i.name: i.default for i in spec.inputs if not i.required}
-    defaults |= {UPLOAD: None} | {name: None for name in ADVANCED}
+    defaults |= {UPLOAD: None, TEMPLATE: None} | {name: None for name in ADVANCED}
     return names, defaults
 
 
@@ -199,25 +205,32 @@ def task_tab(spec: TaskSpec, policy: Policy) -> None:
                     run_button = gr.Button("Run", variant="primary")
                     stop_button = gr.Button("Stop", variant="stop")
                 advanced = advanced_controls(spec, policy)
+                editor = template_editor(spec)
+                settings = [*advanced, *([editor] if editor is not None else [])]
             with gr.Column():
                 view_components, show = VIEWS[spec.display](spec)
                 apply_button = gr.Button("Apply the ticked edits") if spec.display == "edits" else None
                 stats = gr.Markdown()
                 with gr.Accordion("Raw output (JSON)", open=False):
                     raw = gr.JSON(label="Result")
+                record_file = details_section(raw)
         examples = _examples(spec)
         if examples:
             gr.Examples(examples, inputs=fields, cache_examples=False, label="Examples")
 
+        form = [*fields, *extra, *settings]
         event = run_button.click(
             endpoint(spec, policy, safety, show),  # also its MCP tool
-            inputs=[*fields, *extra, *advanced],
+            inputs=form,
             outputs=[*view_components, stats, raw],
             api_name=spec.name,
             concurrency_id=LLM_QUEUE,
             concurrency_limit=llm_concurrency(),
         )
+        event.then(save_record(spec, collect, policy), inputs=[raw, *form], outputs=record_file,
+                   api_visibility="private")  # fmt: skip
         stop_button.click(None, cancels=[event])
+        compare_section(spec, form, collect, policy, parameter_names(spec))
         if apply_button is not None:
             apply_button.click(apply_ticked, inputs=[fields[0], view_components[-1], raw], outputs=view_components[0],
                                api_name=f"{spec.name}_apply")  # fmt: skip

@@ -15,6 +15,7 @@ from ..public import Policy
 from ..registry import Input, InputKind, TaskSpec
 
 UPLOAD = "upload"  # the API name of the file slot of list-taking tasks
+TEMPLATE = "template"  # the API name of the edited prompt template, for tasks that have one
 
 # What each kind of input reaches the handler as, from its component (a list of texts is typed one per line).
 KIND_TYPES: dict[InputKind, Any] = {"text": str, "texts": str, "choice": str, "options": list[str], "labels": str,
@@ -106,7 +107,12 @@ def parameter_help(spec: TaskSpec, policy: Policy) -> dict[str, str]:
         described[UPLOAD] = (f"Optional URL of a .txt (one text per line) or .csv file whose texts are added to "
                              f"{spec.main_input.name}.")  # fmt: skip
     described["model"] = _model_help(spec, policy)
-    return described | ADVANCED_HELP
+    described |= ADVANCED_HELP
+    if spec.templates:
+        variables = ", ".join(sorted(spec.template_variables(spec.templates[0])))
+        described[TEMPLATE] = (f"Optional Jinja text replacing the task's prompt template {spec.templates[0]} for "
+                               f"this call (it may use {variables}); blank keeps the task's own.")  # fmt: skip
+    return described
 
 
 def tool_docstring(spec: TaskSpec, policy: Policy) -> str:
@@ -127,7 +133,8 @@ def parameter_types(spec: TaskSpec) -> dict[str, Any]:
              for item in spec.inputs}  # fmt: skip
     if spec.main_input.kind == "texts":
         types[UPLOAD] = str | None
-    return types | {name: kind | None for name, kind in ADVANCED_TYPES.items()}
+    types |= {name: kind | None for name, kind in ADVANCED_TYPES.items()}
+    return types | ({TEMPLATE: str | None} if spec.templates else {})
 
 
 def describe_tool(fn: Callable[..., Any], spec: TaskSpec, policy: Policy) -> Callable[..., Any]:

@@ -1,0 +1,149 @@
+"""What a task tab shows about its runs: the prompt template to edit, the prompts sent, the run record to download,
+and the same input run through two or three configurations side by side."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from .. import api, records, templates
+from ..errors import InputError, PlaygroundError
+from ..public import Policy, user_message
+from ..registry import TaskSpec
+from ..safety import Safety
+from ..textio import parse_param
+from .helpers import LLM_QUEUE, llm_concurrency, stats_line, with_parameters
+from .views import escape_markdown
+
+VARIANTS = 2  # configurations beside the tab's own
+Collect = Callable[[TaskSpec, Sequence[Any], Policy], tuple[dict[str, Any], dict[str, Any]]]
+
+
+def template_editor(spec: TaskSpec) -> gr.Code | None:
+    """The task's first prompt template, editable; a changed text is what the next run renders."""
+    if not spec.templates:
+        return None
+    name = spec.templates[0]
+    variables = ", ".join(sorted(spec.template_variables(name)))
+    with gr.Accordion(f"Prompt template ({name})", open=False):
+        gr.Markdown(f"Jinja. It may use: `{variables}`. Edits last for this page's runs; the record keeps them.")
+        editor = gr.Code(templates.source(name), language="jinja2", label=name, interactive=True)
+        reset = gr.Button("Restore the task's template", size="sm")
+        reset.click(lambda: templates.source(name), outputs=editor, api_visibility="private")
+    return editor
+
+
+def prompts_text(raw: dict[str, Any] | None) -> str:
+    """The prompts of a result as plain text: each call with its model, then what the model was given."""
+    blocks = []
+    for number, call in enumerate((raw or {}).get("prompts") or [], 1):
+        prompt = call["prompt"]
+        body = prompt if isinstance(prompt, str) else "\n".join(f"[{m['role']}] {m['content']}" for m in prompt)
+        extra = f" continuations: {call['continuations']}" if call.get("continuations") else ""
+        blocks.append(f"--- call {number}: {call['call']} on {call['model']}{extra}\n{body}")
+    return "\n\n".join(blocks)
+
+
+def details_section(raw: gr.JSON) -> gr.File:
+    """The prompts of the last result, and the file its run record is written to."""
+    with gr.Accordion("Prompts sent to the model", open=False):
+        shown = gr.Textbox(label="Exactly what each model call was given", lines=8, interactive=False,
+                           buttons=["copy"])  # fmt: skip
+    raw.change(prompts_text, raw, shown, api_visibility="private", show_progress="hidden")
+    return gr.File(label="Run record (replay it with `nlp-playground rerun FILE`)", interactive=False)
+
+
+def save_record(spec: TaskSpec, collect: Collect, policy: Policy) -> Callable[..., str | None]:
+    """A handler writing the run record of the tab's last result, from its JSON and the form it came from."""
+
+    def save(raw: dict[str, Any] | None, *values: Any) -> str | None:
+        if not raw or "params" not in raw:
+            return None
+        try:
+            inputs, arguments = collect(spec, values, policy)
+            texts = {name: templates.source(name) for name in spec.templates}
+            if arguments.get("template"):
+                texts[spec.templates[0]] = arguments["template"]
+            record = records.record_from_parts(raw, spec.validate(inputs), texts)
+        except PlaygroundError:
+            return None  # the run itself showed the error
+        path = Path(tempfile.mkdtemp(prefix="nlp-playground-")) / f"{spec.name}-run.json"
+        records.write_record(path, record)
+        return str(path)
+
+    return save
+
+
+def variant_of(text: str) -> dict[str, Any]:
+    """A configuration's changes, one key=value per line (as `run --compare` takes them)."""
+    changes = dict(parse_param(line.strip()) for line in str(text or "").splitlines() if line.strip())
+    if "template" in changes:
+        raise InputError("edit the template in the tab's Prompt template section, not in a comparison")
+    return changes
+
+
+def describe(result: api.Result, title: str, display: Callable[[str, dict[str, Any]], str]) -> str:
+    """A comparison column: its configuration, the output as text, the stats line."""
+    body = escape_markdown(display(result.task, result.output)) if result.output else ""
+    return f"**{escape_markdown(title)}**\n\n{body}\n\n{stats_line(result)}"
+
+
+def compare_section(
+    spec: TaskSpec,
+    form: list[gr.components.Component],
+    collect: Collect,
+    policy: Policy,
+    parameters: tuple[list[str], dict[str, Any]],
+) -> None:
+    """Run the tab's input through its own configuration and up to two variants, shown side by side.
+
+    `parameters` are the names and defaults of the form's values, as the task's own endpoint takes them.
+    """
+    from ..cli import format_output  # the terminal rendering of every kind of output, shared
+
+    safety = Safety.from_env(policy.public)
+    with gr.Accordion("Compare configurations side by side", open=False):
+        gr.Markdown("Column A runs the settings above. Each other column changes them, one `key=value` per line: "
+                    "`model=gemma3-270m`, `temperature=0.8`, `engine=transformers`, or a task option such as "
+                    "`method=generate`. The columns run one after another.")  # fmt: skip
+        with gr.Row():
+            boxes = [gr.Textbox(label=f"Variant {chr(66 + n)}", lines=2, placeholder="model=gemma3-270m")
+                     for n in range(VARIANTS)]  # fmt: skip
+        button = gr.Button("Run comparison", variant="primary")
+        with gr.Row():
+            columns = [gr.Markdown(label=f"Column {chr(65 + n)}") for n in range(VARIANTS + 1)]
+
+        def display(task: str, output: dict[str, Any]) -> str:
+            return format_output(spec.display, output)
+
+        def run(*values: Any) -> Iterator[list[str]]:
+            try:
+                inputs, arguments = collect(spec, values[: len(form)], policy)
+                variants = [(f"{chr(66 + n)}: {text.strip()}", variant_of(text))
+                            for n, text in enumerate(values[len(form) :]) if str(text or "").strip()]  # fmt: skip
+                if not variants:
+                    raise InputError("write at least one variant (key=value lines) to compare with")
+                shown = ["" for _ in columns]
+                for number, (title, changes) in enumerate([("A: the settings above", {}), *variants]):
+                    for key in changes:
+                        if key in ("model", "embedder"):
+                            policy.check_model(changes[key], "embedder" if key == "embedder" else "llm")
+                    results = api.stream(spec.name, safety=safety, **{**inputs, **arguments, **changes})
+                    try:
+                        for result in results:
+                            shown[number] = describe(result, title, display)
+                            yield list(shown)
+                    finally:
+                        results.close()
+            except PlaygroundError as exc:
+                raise gr.Error(user_message(exc), print_exception=False) from None
+
+        names, defaults = parameters
+        variant_names = [f"variant_{chr(98 + n)}" for n in range(VARIANTS)]
+        handler = with_parameters(run, [*names, *variant_names], defaults | dict.fromkeys(variant_names, ""))
+        button.click(handler, inputs=[*form, *boxes], outputs=columns, api_name=f"{spec.name}_compare",
+                     concurrency_id=LLM_QUEUE, concurrency_limit=llm_concurrency())  # fmt: skip
