@@ -38,6 +38,7 @@ class Result:
     safety: dict[str, Any] | None = None  # the safety filters that ran and what they changed; None when off
     params: dict[str, Any] = field(default_factory=dict)  # every generation parameter, the seed actually used too
     prompts: list[dict[str, Any]] = field(default_factory=list)  # what each model call was given, in order
+    tokens: list[dict[str, Any]] | None = None  # with logprobs > 0: each generated token, its logprob, alternatives
     # For run records only (not in to_dict): the cleaned inputs, the template texts used, the models that ran.
     inputs: dict[str, Any] = field(default_factory=dict, repr=False, metadata={"record": True})
     templates: dict[str, str] = field(default_factory=dict, repr=False, metadata={"record": True})
@@ -113,6 +114,7 @@ def _result(
         safety=safety,
         params=ctx.params.model_dump(mode="json"),
         prompts=list(ctx.meter.prompts),
+        tokens=list(ctx.meter.token_log) if ctx.params.logprobs else None,
         inputs=inputs or {},
         templates={name: ctx.templates.get(name) or templates.source(name) for name in spec.templates} if done else {},
         refs=list(used),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import templates
 from .backends import POOL, Backend, ModelPool, Prompt
+from .backends.base import TokenPiece
 from .models import ModelRef, resolve
 from .params import GenerationParams
 
@@ -33,6 +34,7 @@ class Meter:
     scorer: str | None = None  # how labels were scored, when they were
     prompts: list[dict[str, Any]] = field(default_factory=list)  # what each model call was given, in order
     prompts_left_out: int = 0  # calls past MAX_PROMPTS, counted only
+    token_log: list[dict[str, Any]] = field(default_factory=list)  # generated tokens, when logprobs were asked for
 
     def record(self, ref: ModelRef, call: str, prompt: Prompt, continuations: Sequence[str] = ()) -> None:
         """Keep the exact prompt of one model call: the rendered text, or the messages sent through a chat template."""
@@ -75,6 +77,8 @@ class MeteredBackend(Backend):
                 if self.meter.first_token_s is None:
                     self.meter.first_token_s = time.perf_counter() - self.meter.start
                 pieces.append(piece)
+                if isinstance(piece, TokenPiece):
+                    self.meter.token_log.extend(piece.tokens)
                 yield piece
         finally:
             self.meter.generate_s += time.perf_counter() - started

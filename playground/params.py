@@ -24,6 +24,7 @@ class GenerationParams(BaseModel):
     num_beams: int = Field(1, ge=1, le=8, description="beam search needs the transformers engine")
     seed: int | None = Field(None, ge=0, le=2**32 - 1)
     stop: tuple[str, ...] = ()
+    logprobs: int = Field(0, ge=0, le=5, description="each generated token's log-probability, with n alternatives")
 
     @field_validator("stop", mode="before")
     @classmethod

@@ -58,10 +58,13 @@ def softmax(values: Sequence[float]) -> list[float]:
     return [e / total for e in exps]
 
 
-def top_choice(labels: Sequence[str], probs: Sequence[float]) -> Output:
-    """The most probable label and every label's probability."""
+def top_choice(labels: Sequence[str], probs: Sequence[float], loglik: Sequence[float] | None = None) -> Output:
+    """The most probable label and every label's probability (and its raw log-likelihood, when scored)."""
     best = max(range(len(labels)), key=lambda i: probs[i])
-    return {"label": labels[best], "scores": {label: float(p) for label, p in zip(labels, probs, strict=True)}}
+    out = {"label": labels[best], "scores": {label: float(p) for label, p in zip(labels, probs, strict=True)}}
+    if loglik is not None:
+        out["loglikelihoods"] = {label: round(float(v), 4) for label, v in zip(labels, loglik, strict=True)}
+    return out
 
 
 # Inputs with no content: their label scores measure the prompt's own bias (contextual calibration).
@@ -73,10 +76,14 @@ _calibration_lock = threading.Lock()
 
 def calibrated_probs(
     ctx: TaskContext, template: str, inputs: Inputs, labels: Sequence[str], text_key: str
-) -> list[float]:
-    """Score each label after the prompt and divide out the prompt's bias measured on content-free inputs."""
+) -> tuple[list[float], list[float]]:
+    """Score each label after the prompt and divide out the prompt's bias measured on content-free inputs.
+
+    Returns the calibrated probabilities and each label's raw log-likelihood (summed over its tokens).
+    """
     continuations = [f" {label}" for label in labels]
-    raw = softmax(ctx.llm.score(ctx.render(template, **inputs), continuations))
+    loglik = ctx.llm.score(ctx.render(template, **inputs), continuations)
+    raw = softmax(loglik)
     key = (template, tuple(labels), tuple(sorted((k, str(v)) for k, v in inputs.items() if k != text_key)))
     with _calibration_lock:
         cache = _calibration.setdefault(ctx.llm.inner, {})
@@ -91,7 +98,7 @@ def calibrated_probs(
             cache[key] = bias
     adjusted = [p / b for p, b in zip(raw, bias, strict=True)]
     total = sum(adjusted)
-    return [a / total for a in adjusted]
+    return [a / total for a in adjusted], loglik
 
 
 def choice_runner(template: str, labels: Callable[[Inputs], Sequence[str]], *, text_key: str = "text") -> Runner:
@@ -99,7 +106,7 @@ def choice_runner(template: str, labels: Callable[[Inputs], Sequence[str]], *, t
 
     def run(ctx: TaskContext, inputs: Inputs) -> Iterator[Output]:
         choices = list(labels(inputs))
-        yield top_choice(choices, calibrated_probs(ctx, template, inputs, choices, text_key))
+        yield top_choice(choices, *calibrated_probs(ctx, template, inputs, choices, text_key))
 
     return run
 

@@ -29,7 +29,7 @@ def classify(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any
         label = parse_label(answer)
         yield {"label": label, "scores": {x: float(x == label) for x in LABELS}, "answer": answer.strip()}
         return
-    yield top_choice(LABELS, calibrated_probs(ctx, "sentiment.j2", {"text": inputs["text"]}, LABELS, "text"))
+    yield top_choice(LABELS, *calibrated_probs(ctx, "sentiment.j2", {"text": inputs["text"]}, LABELS, "text"))
 
 
 SPEC = TaskSpec(

@@ -41,6 +41,9 @@ REVIEWS = [
 ]
 
 
+SUMMARY_TEXT = "The cat sat on the mat. It was a sunny day and the cat was happy."
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     with llama_cpp_server() as base_url:
@@ -59,6 +62,15 @@ def test_generation_streams_the_same_greedy_text_as_in_process(remote: dict[str,
     assert (final.model, final.engine) == ("smollm2", "openai")
     local = api.run("generation", prompt="The three primary colours are", **GREEDY)
     assert final.output["text"] == local.output["text"] and final.output["text"].strip()
+
+
+def test_token_log_probabilities_come_from_the_server_as_in_process(remote: dict[str, object]) -> None:
+    for task, inputs in (("generation", {"prompt": "Count from 1 to 5."}), ("summarization", {"text": SUMMARY_TEXT})):
+        served = api.run(task, **inputs, logprobs=2, max_new_tokens=10, temperature=0, **remote)  # type: ignore[arg-type]
+        local = api.run(task, **inputs, logprobs=2, max_new_tokens=10, temperature=0)
+        assert [t["token"] for t in served.tokens or []] == [t["token"] for t in local.tokens or []], task
+        for a, b in zip(served.tokens or [], local.tokens or [], strict=True):
+            assert a["logprob"] == pytest.approx(b["logprob"], abs=1e-3) and len(a["top"]) == 2
 
 
 def test_summarization_goes_through_the_servers_chat_template(remote: dict[str, object]) -> None:

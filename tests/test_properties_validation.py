@@ -175,6 +175,7 @@ NEAR_RANGE: dict[str, st.SearchStrategy[Any]] = {
     "num_beams": st.integers(0, 9),
     "seed": st.none() | st.integers(-1, 2**32),
     "stop": st.none() | VALID_TEXT | st.lists(VALID_TEXT, max_size=3),
+    "logprobs": st.integers(-1, 6),
 }
 assert set(NEAR_RANGE) == PARAM_NAMES  # a new parameter needs a range here
 PARAM_DICTS = st.one_of(
@@ -194,6 +195,7 @@ def _check_params(params: GenerationParams) -> None:
     assert 1 <= params.num_beams <= 8
     assert params.seed is None or 0 <= params.seed <= 2**32 - 1
     assert all(isinstance(s, str) and s for s in params.stop)
+    assert 0 <= params.logprobs <= 5
 
 
 @FAST

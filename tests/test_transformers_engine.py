@@ -41,6 +41,9 @@ def test_second_load_skips_dequantization_and_beams_work(tmp_path: Path, monkeyp
     assert "Paris" in beams.output["text"]
     scored = api.run("sentiment", engine="transformers", pool=pool, text="The food was cold and the waiter was rude.")
     assert scored.output["label"] == "negative"
+    tokens = api.run("generation", engine="transformers", pool=pool, logprobs=2, **question)
+    assert tokens.output == first.output and "".join(t["token"] for t in tokens.tokens or []) == first.output["text"]
+    assert all(t["top"][0]["token"] == t["token"] and len(t["top"]) == 2 for t in tokens.tokens or [])
 
 
 def test_beam_search_on_llama_cpp_is_a_clear_error() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from ..errors import ModelError
 from ..params import GenerationParams
@@ -72,6 +72,47 @@ class Backend(ABC):
                 f"more than the model's context of {self.context_length} tokens; shorten the text "
                 "or lower max_new_tokens"
             )
+
+
+class TokenPiece(str):
+    """Streamed text that also carries its tokens: {token, logprob, top: [{token, logprob}, ...]} each."""
+
+    tokens: list[dict[str, Any]]
+
+    def __new__(cls, text: str, tokens: list[dict[str, Any]]) -> TokenPiece:
+        piece = super().__new__(cls, text)
+        piece.tokens = tokens
+        return piece
+
+
+def trim_tokens_at_stops(pieces: Iterable[TokenPiece], stops: Sequence[str]) -> Iterator[TokenPiece]:
+    """trim_at_stops for pieces that carry tokens: a token is passed on with the text it made, and a token that
+    reaches into a stop sequence is dropped with it."""
+    hold = max((len(s) for s in stops), default=1) - 1
+    buffer = ""
+    pending: list[tuple[int, dict[str, Any]]] = []  # each held token with the offset in buffer where its text ends
+
+    def release(upto: int) -> TokenPiece:
+        nonlocal buffer, pending
+        out = TokenPiece(buffer[:upto], [t for end, t in pending if end <= upto])
+        buffer = buffer[upto:]
+        pending = [(end - upto, t) for end, t in pending if end > upto]
+        return out
+
+    for piece in pieces:
+        buffer += piece
+        pending += [(len(buffer), t) for t in piece.tokens]
+        cut = min((i for i in (buffer.find(s) for s in stops) if i >= 0), default=-1)
+        if cut >= 0:
+            last = release(cut)
+            if last or last.tokens:
+                yield last
+            return
+        safe = len(buffer) - hold
+        if safe > 0:
+            yield release(safe)
+    if buffer or pending:
+        yield release(len(buffer))
 
 
 def trim_at_stops(pieces: Iterable[str], stops: Sequence[str]) -> Iterator[str]:

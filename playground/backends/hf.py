@@ -14,7 +14,7 @@ from ..errors import ModelError
 from ..logs import quiet_transformers
 from ..models import ModelRef, Preset, cache_dir
 from ..params import GenerationParams
-from .base import Backend, Prompt, trim_at_stops
+from .base import Backend, Prompt, TokenPiece, trim_at_stops
 
 try:
     import torch
@@ -104,6 +104,8 @@ class TransformersBackend(Backend):
         with self._lock:
             if params.seed is not None:
                 torch.manual_seed(params.seed)
+            if params.num_beams > 1 and params.logprobs:
+                raise ModelError("logprobs are reported for sampled or greedy decoding, not for beam search")
             if params.num_beams > 1:  # beams finish together, so there is nothing to stream
                 with torch.inference_mode():
                     out = self.model.generate(**inputs, **kwargs)
@@ -113,21 +115,45 @@ class TransformersBackend(Backend):
             # A fresh streamer per call: a shared one would mix the outputs of concurrent calls.
             streamer = transformers.TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
             errors: list[BaseException] = []
+            done: list[Any] = []
+            if params.logprobs:  # the raw logits of every step, read once generation ends
+                kwargs |= {"output_logits": True, "return_dict_in_generate": True}
 
             def work() -> None:
                 try:
                     with torch.inference_mode():
-                        self.model.generate(**inputs, **kwargs, streamer=streamer)
+                        done.append(self.model.generate(**inputs, **kwargs, streamer=streamer))
                 except BaseException as exc:  # surfaced in the caller's thread below
                     errors.append(exc)
                     streamer.end()
 
             thread = threading.Thread(target=work, daemon=True)
             thread.start()
-            yield from trim_at_stops(streamer, params.stop)
+            shown = ""
+            for piece in trim_at_stops(streamer, params.stop):
+                shown += piece
+                yield piece
             thread.join()
             if errors:
                 raise ModelError(f"generation failed on {self.ref.name}: {errors[0]}") from errors[0]
+            if params.logprobs and done:
+                yield TokenPiece("", self._token_log(done[0], int(inputs["input_ids"].shape[1]), params, len(shown)))
+
+    def _token_log(self, out: Any, prompt_length: int, params: GenerationParams, shown: int) -> list[dict[str, Any]]:
+        """Each generated token that made the text shown, with its log-probability and the top alternatives."""
+        made = out.sequences[0, prompt_length:].tolist()
+        special = set(self.tokenizer.all_special_ids)
+        log = []
+        for step, (token, logits) in enumerate(zip(made, out.logits, strict=False)):
+            if token in special or len(self.tokenizer.decode(made[: step + 1], skip_special_tokens=True)) > shown:
+                break
+            logprobs = torch.log_softmax(logits[0].float(), dim=-1)
+            top = torch.topk(logprobs, params.logprobs)
+            alternatives = [{"token": self.tokenizer.decode([int(i)]), "logprob": round(float(v), 5)}
+                            for v, i in zip(top.values, top.indices, strict=True)]  # fmt: skip
+            log.append({"token": self.tokenizer.decode([token]), "logprob": round(float(logprobs[token]), 5),
+                        "top": alternatives})  # fmt: skip
+        return log
 
     def score(self, context: str, continuations: Sequence[str]) -> list[float]:
         ctx = self.tokenizer(context, return_tensors="pt")["input_ids"][0]

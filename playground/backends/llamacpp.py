@@ -14,7 +14,7 @@ from ..errors import ModelError
 from ..logs import route_llama_cpp_logs
 from ..models import ModelRef
 from ..params import GenerationParams
-from .base import Backend, Prompt, trim_at_stops
+from .base import Backend, ChatMessage, Prompt, TokenPiece, trim_at_stops, trim_tokens_at_stops
 
 try:
     import llama_cpp
@@ -65,6 +65,9 @@ class LlamaCppBackend(Backend):
             "seed": params.seed,
             "stream": True,
         }
+        if params.logprobs:
+            yield from self._stream_with_logprobs(prompt, params)
+            return
         with self._lock:
             # Reusing the cached prefix of the previous prompt changes the logits in the last bits, and with them
             # sampled text: a fresh start makes the same seed and input give the same output, whatever ran before.
@@ -77,6 +80,59 @@ class LlamaCppBackend(Backend):
                 chunks = self.llm.create_chat_completion(list(prompt), **sampling)  # type: ignore[arg-type]
                 pieces = (c["choices"][0]["delta"].get("content") or "" for c in chunks)
             yield from trim_at_stops((p for p in pieces if p), params.stop)
+
+    def _stream_with_logprobs(self, prompt: Prompt, params: GenerationParams) -> Iterator[str]:
+        """The sampling loop of create_completion, with the model's distribution read at every token.
+
+        The same sampler, settings and seed as the plain path: the same prompt and seed give the same text.
+        """
+        stops = list(params.stop)
+        if isinstance(prompt, str):
+            tokens = self._tokens(prompt, bos=True)
+        else:
+            rendered = self._chat(prompt)
+            tokens = self.llm.tokenize(rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special,
+                                       special=True)  # fmt: skip
+            stops += [rendered.stop] if isinstance(rendered.stop, str) else list(rendered.stop or [])
+        with self._lock:
+            self.llm.reset()
+            self.llm.set_seed(params.seed if params.seed is not None else 0)
+            pieces = self._token_pieces(tokens, params)
+            yield from trim_tokens_at_stops(pieces, stops)
+
+    def _token_pieces(self, prompt: list[int], params: GenerationParams) -> Iterator[TokenPiece]:
+        made: list[int] = []
+        shown = ""
+        for token in self.llm.generate(prompt, top_k=params.top_k, top_p=params.top_p, min_p=0.05, typical_p=1.0,
+                                       temp=params.temperature, repeat_penalty=params.repetition_penalty):  # fmt: skip
+            if llama_cpp.llama_vocab_is_eog(self.llm._model.vocab, token):
+                return
+            logprobs = self._last_logprobs()  # the distribution this token was drawn from
+            made.append(token)
+            text = self.llm.detokenize(made, prev_tokens=prompt).decode("utf-8", errors="ignore")
+            top = np.argsort(-logprobs, kind="stable")[: params.logprobs]
+            alternatives = [{"token": self._piece(int(i)), "logprob": round(float(logprobs[i]), 5)} for i in top]
+            record = {"token": self._piece(token), "logprob": round(float(logprobs[token]), 5), "top": alternatives}
+            yield TokenPiece(text[len(shown) :], [record])
+            shown = text
+            if len(made) >= params.max_new_tokens:
+                return
+
+    def _piece(self, token: int) -> str:
+        return self.llm.detokenize([token]).decode("utf-8", errors="replace")
+
+    def _chat(self, messages: Sequence[ChatMessage]) -> Any:
+        """The messages rendered through the GGUF's chat template, as llama-cpp-python renders them."""
+        if not self.supports_chat:
+            raise ModelError(f"{self.ref.name} has no chat template; give it a plain prompt")
+        if self._formatter is None:
+            model = self.llm._model
+            self._formatter = llama_chat_format.Jinja2ChatFormatter(
+                template=self.llm.metadata["tokenizer.chat_template"],
+                eos_token=model.token_get_text(self.llm.token_eos()),
+                bos_token=model.token_get_text(self.llm.token_bos()),
+            )
+        return self._formatter(messages=list(messages))
 
     def _last_logprobs(self) -> np.ndarray:
         logits = llama_cpp.llama_get_logits_ith(self.llm.ctx, -1)
@@ -110,14 +166,5 @@ class LlamaCppBackend(Backend):
         """Tokens of the prompt as the model sees it; messages are rendered through the GGUF's chat template."""
         if isinstance(prompt, str):
             return len(self._tokens(prompt, bos=True))
-        if not self.supports_chat:
-            raise ModelError(f"{self.ref.name} has no chat template; give it a plain prompt")
-        if self._formatter is None:
-            model = self.llm._model
-            self._formatter = llama_chat_format.Jinja2ChatFormatter(
-                template=self.llm.metadata["tokenizer.chat_template"],
-                eos_token=model.token_get_text(self.llm.token_eos()),
-                bos_token=model.token_get_text(self.llm.token_bos()),
-            )
-        text = self._formatter(messages=list(prompt)).prompt
+        text = self._chat(prompt).prompt
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))

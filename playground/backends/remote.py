@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import ModelError
 from ..models import ModelRef
 from ..params import GenerationParams
-from .base import Backend, Prompt, trim_at_stops
+from .base import Backend, Prompt, TokenPiece, trim_at_stops, trim_tokens_at_stops
 
 try:
     import openai
@@ -114,6 +114,25 @@ def served_models(base_url: str) -> list[str]:
     return names
 
 
+def chunk_tokens(logprobs: Any) -> list[dict[str, Any]]:
+    """The tokens of a streamed chunk with their log-probabilities: the chat form (content) or the completions form
+    (tokens, token_logprobs, top_logprobs); none when the server sent none."""
+    if logprobs is None:
+        return []
+    content = getattr(logprobs, "content", None)
+    if content is not None:
+        return [{"token": t.token, "logprob": round(t.logprob, 5), "top": [{"token": a.token, "logprob":
+                 round(a.logprob, 5)} for a in t.top_logprobs or []]} for t in content]  # fmt: skip
+    names, values = getattr(logprobs, "tokens", None) or [], getattr(logprobs, "token_logprobs", None) or []
+    tops = getattr(logprobs, "top_logprobs", None) or [{}] * len(names)
+    log = []
+    for name, value, top in zip(names, values, tops, strict=False):
+        ranked = sorted((top or {}).items(), key=lambda kv: -kv[1])
+        log.append({"token": name, "logprob": round(value, 5),
+                    "top": [{"token": k, "logprob": round(p, 5)} for k, p in ranked]})  # fmt: skip
+    return log
+
+
 class EchoUnsupported(Exception):
     """The server gave no usable log-probabilities for the prompt."""
 
@@ -170,21 +189,28 @@ class OpenAIBackend(Backend):
     def stream(self, prompt: Prompt, params: GenerationParams) -> Iterator[str]:
         sampling = self._sampling(params)
         response: Any
+        extra: dict[str, Any]
         with self._errors():
             if isinstance(prompt, str):
-                response = self.client.completions.create(model=self.ref.name, prompt=prompt, stream=True, **sampling)
+                extra = {"logprobs": params.logprobs} if params.logprobs else {}
+                response = self.client.completions.create(model=self.ref.name, prompt=prompt, stream=True,
+                                                          **sampling, **extra)  # fmt: skip
             else:
                 messages: Any = [dict(m) for m in prompt]
+                extra = {"logprobs": True, "top_logprobs": params.logprobs} if params.logprobs else {}
                 response = self.client.chat.completions.create(
-                    model=self.ref.name, messages=messages, stream=True, **sampling
+                    model=self.ref.name, messages=messages, stream=True, **sampling, **extra
                 )
         try:
             with self._errors():
-                yield from trim_at_stops((p for p in self._pieces(response) if p), params.stop)
+                if params.logprobs:
+                    yield from trim_tokens_at_stops(self._pieces(response, tokens=True), params.stop)  # type: ignore[arg-type]
+                else:
+                    yield from trim_at_stops((p for p in self._pieces(response) if p), params.stop)
         finally:
             response.close()  # Stop in the app, or an error: the server stops generating for this request
 
-    def _pieces(self, response: Any) -> Iterator[str]:
+    def _pieces(self, response: Any, tokens: bool = False) -> Iterator[str]:
         chunks = iter(response)
         while True:
             try:
@@ -200,7 +226,8 @@ class OpenAIBackend(Backend):
                 continue
             choice = chunk.choices[0]
             delta = getattr(choice, "delta", None)
-            yield (delta.content or "") if delta is not None else (choice.text or "")
+            text = (delta.content or "") if delta is not None else (choice.text or "")
+            yield TokenPiece(text, chunk_tokens(choice.logprobs)) if tokens else text
 
     def count_generated(self, pieces: Sequence[str]) -> int:
         return len(pieces)  # servers stream one token per chunk
