@@ -45,7 +45,7 @@ def arguments(task: str, **inputs: Any) -> list[Any]:
         values.append(None)
     p = GenerationParams().merged(**spec.default_params)
     values += [spec.default_model, "auto", p.max_new_tokens, p.temperature, p.top_p, p.top_k]
-    values += [p.repetition_penalty, p.num_beams, None, ""]
+    values += [p.repetition_penalty, p.num_beams, None, 0, ""]
     return values
 
 
@@ -63,7 +63,7 @@ def test_every_task_has_a_stable_api_name(client: Any) -> None:
 def test_endpoint_parameters_are_named_after_the_task_inputs(client: Any) -> None:
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     advanced = ["model", "engine", "max_new_tokens", "temperature", "top_p", "top_k", "repetition_penalty",
-                "num_beams", "seed", "stop"]  # fmt: skip
+                "num_beams", "seed", "logprobs", "stop"]  # fmt: skip
     for spec in all_tasks():
         parameters = endpoints[f"/{spec.name}"]["parameters"]
         names = [p["parameter_name"] for p in parameters]
@@ -170,7 +170,7 @@ def test_bad_input_is_an_error_message_not_a_traceback(client: Any) -> None:
     with pytest.raises(AppError, match="text is empty"):
         client.predict(*arguments("sentiment", text="   "), api_name="/sentiment")
     args = arguments("generation", prompt="hi")
-    args[-5] = -3  # top_k: a number box has no bounds of its own, so the engine's validation answers
+    args[-6] = -3  # top_k: a number box has no bounds of its own, so the engine's validation answers
     with pytest.raises(AppError, match="top_k"):
         client.predict(*args, api_name="/generation")
 
@@ -198,10 +198,10 @@ def test_parse_stop(text: str | None, expected: list[str]) -> None:
 
 
 def test_advanced_arguments_leave_out_blanks() -> None:
-    args = advanced_arguments(["smollm2-135m", "auto", 50, 0.7, 0.9, 0, 1.1, 1, None, ""])
+    args = advanced_arguments(["smollm2-135m", "auto", 50, 0.7, 0.9, 0, 1.1, 1, None, None, ""])
     assert args == {"model": "smollm2-135m", "max_new_tokens": 50, "temperature": 0.7, "top_p": 0.9, "top_k": 0,
                     "repetition_penalty": 1.1, "num_beams": 1}  # fmt: skip
-    assert advanced_arguments(["", "transformers", None, None, None, None, None, None, 3, "X"]) == {
+    assert advanced_arguments(["", "transformers", None, None, None, None, None, None, 3, None, "X"]) == {
         "engine": "transformers",
         "seed": 3,
         "stop": ["X"],
@@ -289,9 +289,29 @@ def test_the_prompts_view_and_the_record_of_a_tab_run(tmp_path: Path) -> None:
     result = api.run("generation", pool=pool, prompt="Hi", template=edited, seed=9)
     raw = result.to_dict()
     assert prompts_text(raw) == "--- call 1: generate on smollm2-135m\n[user] Reply kindly.\nHi"
-    form = [*arguments("generation", prompt="Hi")[:-2], 9, "", edited]  # the seed, no stop, the edited template
+    form = [*arguments("generation", prompt="Hi")[:-3], 9, 0, "", edited]  # seed, no tokens, no stop, the template
     path = save_record(get_task("generation"), collect, Policy(public=False))(raw, *form)
     record = json.loads(Path(str(path)).read_text(encoding="utf-8"))
     assert record["inputs"] == {"prompt": "Hi"} and record["templates"] == {"generation.j2": edited}
     assert record["parameters"]["seed"] == 9 and record["output"] == {"text": "Hello!"}
     assert len(record["models"][0]["sha256"]) == 64
+
+
+def test_the_token_view_colours_by_probability_and_escapes_markup() -> None:
+    from playground.ui.runs import tokens_html
+
+    raw = {"tokens": [{"token": "<b>Hi", "logprob": 0.0, "top": [{"token": '"x"', "logprob": -2.3}]},
+                      {"token": "\n", "logprob": -4.6, "top": []}]}  # fmt: skip
+    shown = tokens_html(raw)
+    assert "&lt;b&gt;Hi" in shown and "<b>Hi" not in shown
+    assert "hsl(120," in shown and "hsl(1," in shown  # p = 1 green; p = 0.01 red
+    assert "top: &#x27;&quot;x&quot;&#x27; 0.10" in shown
+    assert "Token probabilities" in tokens_html({"tokens": None})
+
+
+@pytest.mark.model
+def test_an_endpoint_returns_tokens_when_asked(client: Any) -> None:
+    args = arguments("generation", prompt="Name a colour.")
+    args[-2] = 3  # logprobs
+    text, _, raw = client.predict(*args, api_name="/generation")
+    assert "".join(t["token"] for t in raw["tokens"]) == text and all(len(t["top"]) == 3 for t in raw["tokens"])

@@ -667,7 +667,7 @@ def positional(task: str, **inputs: Any) -> list[Any]:
     if spec.main_input.kind == "texts":
         values.append(None)
     values += [spec.default_model, "auto", 8, p.temperature, p.top_p, p.top_k, p.repetition_penalty, p.num_beams]
-    return [*values, None, ""]
+    return [*values, None, 0, ""]
 
 
 @pytest.mark.model

@@ -76,6 +76,6 @@ def test_the_queue_lets_several_requests_reach_the_server(served_app: tuple[Stub
 
 
 def test_the_openai_engine_with_the_boxs_embedded_default_runs_the_servers_first_model() -> None:
-    assert advanced_arguments(["smollm2-135m", "openai", *[None] * 8]) == {"engine": "openai"}
-    assert advanced_arguments(["openai:big", "openai", *[None] * 8]) == {"model": "openai:big", "engine": "openai"}
-    assert advanced_arguments(["smollm2-135m", "auto", *[None] * 8]) == {"model": "smollm2-135m"}
+    assert advanced_arguments(["smollm2-135m", "openai", *[None] * 9]) == {"engine": "openai"}
+    assert advanced_arguments(["openai:big", "openai", *[None] * 9]) == {"model": "openai:big", "engine": "openai"}
+    assert advanced_arguments(["smollm2-135m", "auto", *[None] * 9]) == {"model": "smollm2-135m"}

@@ -223,7 +223,7 @@ BLANK = st.sampled_from(["", None])
 
 
 def _advanced_values(wild: st.SearchStrategy[Any]) -> st.SearchStrategy[list[Any]]:
-    """The ten Advanced controls' values: blank, as the widgets give them, or drawn from wild."""
+    """The eleven Advanced controls' values: blank, as the widgets give them, or drawn from wild."""
     return st.tuples(
         BLANK | VALID_TEXT | wild,  # model
         BLANK | st.sampled_from(["auto", "transformers", "llamacpp"]) | wild,  # engine
@@ -237,8 +237,8 @@ ADVANCED_VALUES = _advanced_values(st.nothing()) | _advanced_values(PARAM_VALUES
 
 @FAST
 @given(ADVANCED_VALUES)
-@example(["", "auto", "1e400", "nan", "inf", None, "", "", "", "stop\\nhere"])
-@example([None, None, 10**400, None, None, None, None, None, -(10**400), None])
+@example(["", "auto", "1e400", "nan", "inf", None, "", "", "", "9", "stop\\nhere"])
+@example([None, None, 10**400, None, None, None, None, None, -(10**400), 10**400, None])
 def test_advanced_arguments_then_make_params_raise_only_param_error(values: list[Any]) -> None:
     """The Advanced controls' values give typed api arguments or ParamError, and so does building params from them."""
     try:

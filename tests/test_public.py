@@ -220,7 +220,7 @@ def test_local_mode_restricts_nothing() -> None:
 
 def sentiment_values(model: Any, max_new_tokens: Any = None) -> list[Any]:
     """The values of the sentiment tab's components, as its handler receives them (the template editor last)."""
-    return ["A lovely day.", None, model, "auto", max_new_tokens, None, None, None, None, None, None, None, None]
+    return ["A lovely day.", None, model, "auto", max_new_tokens, None, None, None, None, None, None, None, None, None]
 
 
 def test_local_mode_passes_a_local_path_on(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 LLM_QUEUE = "llm"  # every task shares one model pool, so every event that runs a model shares one queue
 # The Advanced controls, in order; also the names of their API parameters.
 ADVANCED = ("model", "engine", "max_new_tokens", "temperature", "top_p", "top_k",
-            "repetition_penalty", "num_beams", "seed", "stop")  # fmt: skip
+            "repetition_penalty", "num_beams", "seed", "logprobs", "stop")  # fmt: skip
 LANGUAGE_NAMES = {"auto": "Detect automatically", "en": "English", "fr": "French", "es": "Spanish", "de": "German",
                   "it": "Italian", "pt": "Portuguese", "nl": "Dutch"}  # fmt: skip
 
@@ -90,7 +90,7 @@ def advanced_arguments(values: Sequence[Any]) -> dict[str, Any]:
         args["engine"] = str(raw["engine"])
     if args.get("engine") == "openai" and args.get("model") in PRESETS:
         del args["model"]  # the box still shows the task's embedded default: the server's first model stands in
-    for name in ("max_new_tokens", "top_k", "num_beams"):
+    for name in ("max_new_tokens", "top_k", "num_beams", "logprobs"):
         if raw[name] not in (None, ""):
             args[name] = int(_number(name, raw[name], float))
     for name in ("temperature", "top_p", "repetition_penalty"):

@@ -3,6 +3,8 @@ and the same input run through two or three configurations side by side."""
 
 from __future__ import annotations
 
+import html
+import math
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -48,12 +50,30 @@ def prompts_text(raw: dict[str, Any] | None) -> str:
     return "\n\n".join(blocks)
 
 
+def tokens_html(raw: dict[str, Any] | None) -> str:
+    """The generated tokens coloured by probability (red unlikely, green likely), the alternatives on hover."""
+    tokens = (raw or {}).get("tokens")
+    if not tokens:
+        return "<p><em>Set <b>Token probabilities</b> under Advanced (1 to 5) to see each generated token.</em></p>"
+    spans = []
+    for t in tokens:
+        p = math.exp(t["logprob"])
+        others = ", ".join(f"{a['token']!r} {math.exp(a['logprob']):.2f}" for a in t["top"])
+        tip = html.escape(f"p = {p:.3f} (log {t['logprob']:.2f}) | top: {others}", quote=True)
+        spans.append(f'<span title="{tip}" style="background: hsl({round(120 * p)}, 70%, 82%); color: #111; '
+                     f'border-radius: 3px">{html.escape(t["token"])}</span>')  # fmt: skip
+    return f'<div style="white-space: pre-wrap; line-height: 1.8">{"".join(spans)}</div>'
+
+
 def details_section(raw: gr.JSON) -> gr.File:
-    """The prompts of the last result, and the file its run record is written to."""
+    """The prompts and tokens of the last result, and the file its run record is written to."""
+    with gr.Accordion("Tokens and their probabilities", open=False):
+        tokens = gr.HTML(tokens_html(None))
     with gr.Accordion("Prompts sent to the model", open=False):
         shown = gr.Textbox(label="Exactly what each model call was given", lines=8, interactive=False,
                            buttons=["copy"])  # fmt: skip
     raw.change(prompts_text, raw, shown, api_visibility="private", show_progress="hidden")
+    raw.change(tokens_html, raw, tokens, api_visibility="private", show_progress="hidden")
     return gr.File(label="Run record (replay it with `nlp-playground rerun FILE`)", interactive=False)
 
 

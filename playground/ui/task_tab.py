@@ -136,8 +136,11 @@ def advanced_controls(spec: TaskSpec, policy: Policy) -> list[gr.components.Comp
                                                  label="Beams (transformers engine)"))  # fmt: skip
         with gr.Row(visible=decoding):
             seed = named("seed", gr.Number(value=None, precision=0, label="Seed (blank = random)"))
+            logprobs = named("logprobs", gr.Slider(0, 5, value=0, step=1, label="Token probabilities",
+                                                   info="0 = off; else each token's probability and this many "
+                                                   "alternatives, under the result"))  # fmt: skip
             stop = gr.Textbox(label="Stop sequences", placeholder="one per line; \\n for a newline", lines=1)
-    return [model, engine, max_new, temperature, top_p, top_k, rep, beams, seed, stop]
+    return [model, engine, max_new, temperature, top_p, top_k, rep, beams, seed, logprobs, stop]
 
 
 def collect(spec: TaskSpec, values: Sequence[Any], policy: Policy) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -23,7 +23,7 @@ KIND_TYPES: dict[InputKind, Any] = {"text": str, "texts": str, "choice": str, "o
                                     "messages": list[dict[str, str]], "flag": bool}  # fmt: skip
 ADVANCED_TYPES: dict[str, Any] = {"model": str, "engine": str, "max_new_tokens": int, "temperature": float,
                                   "top_p": float, "top_k": int, "repetition_penalty": float, "num_beams": int,
-                                  "seed": int, "stop": str}  # fmt: skip
+                                  "seed": int, "logprobs": int, "stop": str}  # fmt: skip
 ADVANCED_HELP = {
     "engine": "Inference engine: auto (picks by model), llama.cpp, transformers, or openai (the configured server).",
     "max_new_tokens": "Most tokens to generate (the model's answer stops there).",
@@ -32,7 +32,8 @@ ADVANCED_HELP = {
     "top_k": "Sample only from the k most likely tokens; 0 turns top-k off.",
     "repetition_penalty": "Penalty on repeated tokens, 0.5 to 2; 1 means none.",
     "num_beams": "Beam search width, 1 to 8 (transformers engine only); 1 means no beam search.",
-    "seed": "Random seed for reproducible sampling; leave blank for a random one.",
+    "seed": "Random seed for reproducible sampling; leave blank for a random one (the result says which was used).",
+    "logprobs": "0 to 5: report each generated token's log-probability and this many alternatives; 0 means off.",
     "stop": "Stop sequences, one per line (a literal \\n stands for a newline); generation ends at the first.",
 }
 # What a task's result view shows, per display; every tool then returns a stats line and the raw result.
