@@ -307,6 +307,8 @@ def test_the_token_view_colours_by_probability_and_escapes_markup() -> None:
     assert "hsl(120," in shown and "hsl(1," in shown  # p = 1 green; p = 0.01 red
     assert "top: &#x27;&quot;x&quot;&#x27; 0.10" in shown
     assert "Token probabilities" in tokens_html({"tokens": None})
+    labels = tokens_html({"tokens": None, "output": {"loglikelihoods": {"<i>pos": -1.0}}})
+    assert "<td>&lt;i&gt;pos</td><td>-1.0000</td>" in labels
 
 
 @pytest.mark.model

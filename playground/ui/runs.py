@@ -53,6 +53,12 @@ def prompts_text(raw: dict[str, Any] | None) -> str:
 def tokens_html(raw: dict[str, Any] | None) -> str:
     """The generated tokens coloured by probability (red unlikely, green likely), the alternatives on hover."""
     tokens = (raw or {}).get("tokens")
+    scored = ((raw or {}).get("output") or {}).get("loglikelihoods")
+    if not tokens and scored:  # a choice task: each label's own log-likelihood, before calibration
+        rows = "".join(f"<tr><td>{html.escape(str(label))}</td><td>{value:.4f}</td><td>{math.exp(value):.2e}</td></tr>"
+                       for label, value in scored.items())  # fmt: skip
+        return ("<table><tr><th>label</th><th>log-likelihood after the prompt</th><th>probability</th></tr>"
+                f"{rows}</table>")  # fmt: skip
     if not tokens:
         return "<p><em>Set <b>Token probabilities</b> under Advanced (1 to 5) to see each generated token.</em></p>"
     spans = []
