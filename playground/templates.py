@@ -67,6 +67,15 @@ def source(name: str) -> str:
     return template_path(name).read_text(encoding="utf-8")
 
 
+def editable_source(name: str) -> str:
+    """A template's text with its few-shot examples written into it (a `set` line), so one text edits both."""
+    text = source(name)
+    if not has_shots(name):
+        return text
+    examples = json.dumps(list(shots(name)), ensure_ascii=False, indent=1)
+    return f"{{%- set shots = {examples} -%}}\n{text}"
+
+
 def check_source(name: str, text: str, allowed: set[str]) -> None:
     """Refuse an edited template that does not parse or reads a variable the task does not give, naming the line."""
     try:

@@ -234,11 +234,9 @@ def test_local_mode_passes_a_local_path_on(tmp_path: Path) -> None:
 def test_the_handler_refuses_before_touching_anything(model: str, tripwire: list[str]) -> None:
     """The policy layer itself (what runs if a request gets past the page's dropdown)."""
     policy = Policy.from_env(PUBLIC_ENV)
-    start = time.perf_counter()
     with pytest.raises(ModelError) as info:
         task_tab.collect(get_task("sentiment"), sentiment_values(model), policy)
-    assert time.perf_counter() - start < 0.05
-    assert tripwire == []
+    assert tripwire == []  # nothing was loaded, read or fetched (a timing check would only measure the machine)
     assert model not in str(info.value) and "smollm2-135m" in str(info.value)
     with pytest.raises(ParamError, match="at most 512"):
         task_tab.collect(get_task("sentiment"), sentiment_values("smollm2-135m", 513), policy)

@@ -150,3 +150,26 @@ def test_compare_two_presets_on_the_command_line(capsys: pytest.CaptureFixture[s
     results = json.loads(capsys.readouterr().out)
     assert [r["model"] for r in results] == ["smollm2-135m", "gemma3-270m"]
     assert all(r["output"]["text"] for r in results)
+
+
+@pytest.mark.parametrize("name", ["grammar.j2", "translation.j2", "style_transfer.j2", "sentiment.j2"])
+def test_the_editable_text_holds_the_few_shot_examples_and_renders_the_same(name: str) -> None:
+    from playground import templates
+
+    text = templates.editable_source(name)
+    variables = {"text": "I has a cat.", "style": "formal", "source_lang": "en", "target_lang": "fr",
+                 "source_name": "English", "target_name": "French"}  # fmt: skip
+    assert templates.render(name, text, **variables) == templates.render(name, **variables)
+    if templates.has_shots(name):
+        first = templates.shots(name)[0]
+        example = first.get("output") or first.get("fr") or ""
+        assert text.startswith("{%- set shots = [") and example in text
+        edited = text.replace(example, "A NEW EXAMPLE", 1)
+        assert "A NEW EXAMPLE" in templates.render(name, edited, **variables)
+
+
+def test_a_comparison_can_run_the_tasks_own_template_beside_an_edited_one() -> None:
+    from playground.ui.runs import variant_of
+
+    assert variant_of("template=default\ntemperature=0.5") == {"template": None, "temperature": 0.5}
+    assert variant_of('template="Q: {{ prompt }}"') == {"template": "Q: {{ prompt }}"}

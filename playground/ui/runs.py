@@ -32,10 +32,11 @@ def template_editor(spec: TaskSpec) -> gr.Code | None:
     name = spec.templates[0]
     variables = ", ".join(sorted(spec.template_variables(name)))
     with gr.Accordion(f"Prompt template ({name})", open=False):
-        gr.Markdown(f"Jinja. It may use: `{variables}`. Edits last for this page's runs; the record keeps them.")
-        editor = gr.Code(templates.source(name), language="jinja2", label=name, interactive=True)
+        gr.Markdown(f"Jinja. It may use: `{variables}`; the few-shot examples, if any, are the `shots` list at the "
+                    "top. Edits last for this page's runs; the run record keeps them.")  # fmt: skip
+        editor = gr.Code(templates.editable_source(name), language="jinja2", label=name, interactive=True)
         reset = gr.Button("Restore the task's template", size="sm")
-        reset.click(lambda: templates.source(name), outputs=editor, api_visibility="private")
+        reset.click(lambda: templates.editable_source(name), outputs=editor, api_visibility="private")
     return editor
 
 
@@ -105,10 +106,13 @@ def save_record(spec: TaskSpec, collect: Collect, policy: Policy) -> Callable[..
 
 
 def variant_of(text: str) -> dict[str, Any]:
-    """A configuration's changes, one key=value per line (as `run --compare` takes them)."""
+    """A configuration's changes, one key=value per line (as `run --compare` takes them).
+
+    `template=default` runs the task's own template, so an edited one can be compared with it.
+    """
     changes = dict(parse_param(line.strip()) for line in str(text or "").splitlines() if line.strip())
-    if "template" in changes:
-        raise InputError("edit the template in the tab's Prompt template section, not in a comparison")
+    if str(changes.get("template", "")).strip().lower() == "default":
+        changes["template"] = None
     return changes
 
 
@@ -134,8 +138,9 @@ def compare_section(
     safety = Safety.from_env(policy.public)
     with gr.Accordion("Compare configurations side by side", open=False):
         gr.Markdown("Column A runs the settings above. Each other column changes them, one `key=value` per line: "
-                    "`model=gemma3-270m`, `temperature=0.8`, `engine=transformers`, or a task option such as "
-                    "`method=generate`. The columns run one after another.")  # fmt: skip
+                    "`model=gemma3-270m`, `temperature=0.8`, `engine=transformers`, a task option such as "
+                    "`method=generate`, or `template=default` to run the task's own template beside an edited one. "
+                    "The columns run one after another.")  # fmt: skip
         with gr.Row():
             boxes = [gr.Textbox(label=f"Variant {chr(66 + n)}", lines=2, placeholder="model=gemma3-270m")
                      for n in range(VARIANTS)]  # fmt: skip

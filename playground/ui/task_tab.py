@@ -154,7 +154,7 @@ def collect(spec: TaskSpec, values: Sequence[Any], policy: Policy) -> tuple[dict
     settings = values[len(values) - len(ADVANCED) - bool(spec.templates) :]
     advanced = advanced_arguments(settings[: len(ADVANCED)])
     edited = settings[-1] if spec.templates else None
-    if isinstance(edited, str) and edited.strip() and edited != templates.source(spec.templates[0]):
+    if isinstance(edited, str) and edited.strip() and edited != templates.editable_source(spec.templates[0]):
         advanced["template"] = edited  # the tab's editor, changed: this call runs with it
     inputs = {k: v for k, v in inputs.items() if v not in (None, "")}
     policy.check(inputs, advanced)
