@@ -145,12 +145,35 @@ def bench_duplicates() -> str:
     return run()
 
 
+def bench_embedding_cache(n: int = 2_000) -> str:
+    """Embedding the same texts a second time in one process (a second search or duplicates run): from the cache."""
+    from .backends import POOL
+    from .backends.cache import EMBEDDINGS
+    from .documents.bench import synthetic_texts
+    from .models import resolve
+
+    backend, _ = POOL.get(resolve("minilm-l6-v2", role="embedder"))
+    texts, _ = synthetic_texts([f"word{i}" for i in range(500)], n=n, planted=0)
+    backend.embed(texts[:32])  # warm-up
+    EMBEDDINGS.clear()
+    start = time.perf_counter()
+    backend.embed(texts)
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    backend.embed(texts)
+    second = time.perf_counter() - start
+    counts = f"{EMBEDDINGS.hits} hits, {EMBEDDINGS.misses} misses"
+    return (f"embedding cache, {n} texts: first embedding {first:.2f} s, the same texts again {second:.3f} s "
+            f"(x{first / max(second, 1e-9):.0f} faster; {counts})")  # fmt: skip
+
+
 BENCHES: dict[str, Callable[[], str]] = {
     "scoring": bench_scoring,
     "engines": bench_engines,
     "cold-start": bench_cold_start,
     "remote": bench_remote,
     "duplicates": bench_duplicates,
+    "embedding-cache": bench_embedding_cache,
 }
 
 

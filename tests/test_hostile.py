@@ -658,7 +658,8 @@ def raw_call(app_url: str, api_name: str, data: list[Any]) -> tuple[str, Any]:
 
 
 def positional(task: str, **inputs: Any) -> list[Any]:
-    """Every parameter of a task's endpoint in order: inputs, upload slot, then the Advanced controls' defaults."""
+    """Every parameter of a task's endpoint in order: inputs, upload slot, the Advanced controls' defaults, and the
+    edited template slot (None) of a task that has one."""
     from playground.params import GenerationParams
 
     spec = get_task(task)
@@ -667,7 +668,7 @@ def positional(task: str, **inputs: Any) -> list[Any]:
     if spec.main_input.kind == "texts":
         values.append(None)
     values += [spec.default_model, "auto", 8, p.temperature, p.top_p, p.top_k, p.repetition_penalty, p.num_beams]
-    return [*values, None, 0, ""]
+    return [*values, None, 0, "", *([None] if spec.templates else [])]  # seed, logprobs, stop, then the template
 
 
 @pytest.mark.model

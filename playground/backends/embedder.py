@@ -10,6 +10,7 @@ from ..errors import ModelError
 from ..models import ModelRef
 from ..params import GenerationParams
 from .base import Backend, Prompt
+from .cache import EMBEDDINGS
 
 try:
     from sentence_transformers import SentenceTransformer
@@ -42,8 +43,11 @@ class SentenceTransformerBackend(Backend):
         raise ModelError(f"{self.ref.name} is an embedding model; it cannot generate text")
 
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        return EMBEDDINGS.embed(self.ref.key, texts, self._encode)
+
+    def _encode(self, texts: list[str]) -> NDArray[np.float32]:
         with self._lock:
-            return self.model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True)
+            return self.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
 
     def count_tokens(self, text: str) -> int:
         return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])

@@ -21,6 +21,7 @@ from ..errors import ModelError
 from ..models import ModelRef
 from ..params import GenerationParams
 from .base import Backend, Prompt, TokenPiece, trim_at_stops, trim_tokens_at_stops
+from .cache import EMBEDDINGS
 
 try:
     import openai
@@ -322,6 +323,9 @@ class OpenAIBackend(Backend):
             return listed
 
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        return EMBEDDINGS.embed(self.ref.key, texts, self._embed)
+
+    def _embed(self, texts: list[str]) -> NDArray[np.float32]:
         rows: list[np.ndarray] = []
         for start in range(0, len(texts), EMBED_BATCH):
             with self._errors():
