@@ -15,7 +15,7 @@ from playground.params import GenerationParams
 from playground.registry import GROUPS, all_tasks, get_task
 from playground.textio import texts_from_file
 from playground.ui.batch import read_batch
-from playground.ui.helpers import advanced_arguments, parse_stop
+from playground.ui.helpers import ADVANCED, advanced_arguments, parse_stop
 from playground.ui.views import highlight_edits
 
 from .conftest import launch_app
@@ -110,7 +110,7 @@ def test_classification_endpoint(client: Any) -> None:
 @pytest.mark.model
 def test_generation_endpoint_streams_to_a_final_text(client: Any) -> None:
     args = arguments("generation", prompt="What colour is the sky on a clear day?")
-    args[-7] = 0.0  # temperature: greedy
+    args[len(get_task("generation").inputs) + ADVANCED.index("temperature")] = 0.0  # greedy
     text, stats, raw = client.predict(*args, api_name="/generation")
     assert "blue" in text.lower() and raw["timings"]["tokens"] > 0
     assert "tokens/s" in stats and "first token" in stats
@@ -170,7 +170,7 @@ def test_bad_input_is_an_error_message_not_a_traceback(client: Any) -> None:
     with pytest.raises(AppError, match="text is empty"):
         client.predict(*arguments("sentiment", text="   "), api_name="/sentiment")
     args = arguments("generation", prompt="hi")
-    args[-6] = -3  # top_k: a number box has no bounds of its own, so the engine's validation answers
+    args[len(get_task("generation").inputs) + ADVANCED.index("top_k")] = -3  # a number box has no bounds of its own
     with pytest.raises(AppError, match="top_k"):
         client.predict(*args, api_name="/generation")
 
@@ -181,7 +181,7 @@ def test_batch_endpoint_keeps_good_rows_and_reports_bad_ones(client: Any, tmp_pa
 
     source = tmp_path / "reviews.csv"
     source.write_text('id,text,label\n1,"Dreadful, cold and late.",negative\n2,,negative\n3,"Lovely staff!",positive\n')
-    advanced = arguments("sentiment", text="x")[-10:]  # the Advanced controls
+    advanced = arguments("sentiment", text="x")[-len(ADVANCED) :]  # the Advanced controls
     result_file, report, _errors = client.predict(handle_file(str(source)), *advanced, api_name="/sentiment_batch")
     rows = [json.loads(line) for line in Path(result_file).read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["1", "2", "3"]
@@ -268,7 +268,7 @@ def test_keywords_and_ideas_endpoints(client: Any) -> None:
 @pytest.mark.model
 def test_compare_endpoint_runs_the_tab_settings_and_each_variant(client: Any) -> None:
     args = arguments("generation", prompt="Say hello.")
-    args[len(get_task("generation").inputs) + 2] = 12  # max_new_tokens (after the inputs, model and engine)
+    args[len(get_task("generation").inputs) + ADVANCED.index("max_new_tokens")] = 12
     a, b, c = client.predict(*args, None, "model=gemma3-270m", "", api_name="/generation_compare")
     assert a.startswith("**A: the settings above**") and "smollm2-135m" in a
     assert b.startswith("**B: model=gemma3\\-270m**") and "**gemma3-270m** on llama.cpp" in b and c == ""
@@ -314,6 +314,6 @@ def test_the_token_view_colours_by_probability_and_escapes_markup() -> None:
 @pytest.mark.model
 def test_an_endpoint_returns_tokens_when_asked(client: Any) -> None:
     args = arguments("generation", prompt="Name a colour.")
-    args[-2] = 3  # logprobs
+    args[len(get_task("generation").inputs) + ADVANCED.index("logprobs")] = 3
     text, _, raw = client.predict(*args, api_name="/generation")
     assert "".join(t["token"] for t in raw["tokens"]) == text and all(len(t["top"]) == 3 for t in raw["tokens"])
