@@ -8,7 +8,6 @@ from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from . import templates
 from .backends import POOL, ModelPool
 from .concurrency import ordered_map
 from .context import TaskContext, make_context
@@ -116,7 +115,7 @@ def _result(
         prompts=list(ctx.meter.prompts),
         tokens=list(ctx.meter.token_log) if ctx.params.logprobs else None,
         inputs=inputs or {},
-        templates={name: ctx.templates.get(name) or templates.source(name) for name in spec.templates} if done else {},
+        templates=spec.template_texts(ctx.templates) if done else {},
         refs=list(used),
     )
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import api
+from .bench import BENCHES
 from .errors import InputError, PlaygroundError
 from .logs import configure_logging
 from .models import LLM_ENGINES
@@ -99,11 +100,16 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         out.write(final[len(shown) :] + "\n")
     else:
         print(("\n" if shown else "") + final, file=out)
+    scorer = f", scored by {result.scorer}" if result.scorer else ""
+    print(f"[{summary(result)}{scorer}]", file=sys.stderr)
+    return keep_record(result, args.record)
+
+
+def summary(result: api.Result) -> str:
+    """Model, engine, time and speed of a result, on one line."""
     t = result.timings
     speed = f", {t['tokens_per_s']} tok/s" if t["tokens_per_s"] else ""
-    scorer = f", scored by {result.scorer}" if result.scorer else ""
-    print(f"[{result.model} on {result.engine}: {t['total_s']} s{speed}{scorer}]", file=sys.stderr)
-    return keep_record(result, args.record)
+    return f"{result.model} on {result.engine}: {t['total_s']} s{speed}"
 
 
 def read_templates(values: Sequence[str]) -> str | dict[str, str]:
@@ -138,9 +144,7 @@ def print_comparison(results: Sequence[api.Result], variants: Sequence[dict[str,
         return 0
     for result, variant in zip(results, [{}, *variants], strict=True):
         changes = ", ".join(f"{k}={v}" for k, v in variant.items()) or "the base configuration"
-        t = result.timings
-        speed = f", {t['tokens_per_s']} tok/s" if t["tokens_per_s"] else ""
-        print(f"== {changes} ({result.model} on {result.engine}, {t['total_s']} s{speed})", file=out)
+        print(f"== {changes} ({summary(result)})", file=out)
         print(format_output(result_display(result.task), result.output), file=out)
     return 0
 
@@ -343,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", parents=[common], help="measure speed against a baseline run in the same process")
     bench.add_argument("names", nargs="*", metavar="NAME",
-                       help="scoring, engines, cold-start, remote, duplicates (default: all)")  # fmt: skip
+                       help=f"{', '.join(BENCHES)} (default: all)")  # fmt: skip
     bench.set_defaults(func=cmd_bench)
 
     serve = sub.add_parser("serve", parents=[common], help="launch the web app")

@@ -33,13 +33,11 @@ class Meter:
     models: list[ModelRef] = field(default_factory=list)
     scorer: str | None = None  # how labels were scored, when they were
     prompts: list[dict[str, Any]] = field(default_factory=list)  # what each model call was given, in order
-    prompts_left_out: int = 0  # calls past MAX_PROMPTS, counted only
     token_log: list[dict[str, Any]] = field(default_factory=list)  # generated tokens, when logprobs were asked for
 
     def record(self, ref: ModelRef, call: str, prompt: Prompt, continuations: Sequence[str] = ()) -> None:
         """Keep the exact prompt of one model call: the rendered text, or the messages sent through a chat template."""
         if len(self.prompts) >= MAX_PROMPTS:
-            self.prompts_left_out += 1
             return
         sent = prompt if isinstance(prompt, str) else [dict(m) for m in prompt]
         entry: dict[str, Any] = {"model": ref.name, "call": call, "prompt": sent}

@@ -14,7 +14,7 @@ from .errors import InputError, PlaygroundError
 from .metrics import load as load_metric
 from .models import DEFAULT_EMBEDDER, resolve
 from .public import user_message
-from .textio import json_line, jsonl_rows, read_text_file
+from .textio import json_line, jsonl_rows, read_text_file, singular_words
 
 Row = dict[str, Any]
 
@@ -89,7 +89,7 @@ def _sentence_chrf(pred: Any, ref: Any, row: Row) -> float:
 
 def _term(text: str) -> str:
     """A key term compared loosely: lower case, a plural -s dropped from each word."""
-    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in str(text).lower().split())
+    return " ".join(singular_words(str(text)))
 
 
 def _recall_at_10(pred: Any, ref: Any, row: Row) -> float:

@@ -101,6 +101,10 @@ class TaskSpec:
             templates.check_source(name, text, self.template_variables(name))
         return named
 
+    def template_texts(self, edited: Mapping[str, str]) -> dict[str, str]:
+        """The text of each of the task's templates a call renders: the edited one where there is one."""
+        return {name: edited.get(name) or templates.source(name) for name in self.templates}
+
     def schema(self) -> dict[str, Any]:
         """A JSON-serializable description of the task, for `tasks --json` and the UI."""
         return {

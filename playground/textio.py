@@ -214,3 +214,8 @@ def texts_from_file(path: Path | str | None) -> list[str]:
 def normalise_id(value: Any) -> str:
     """A key under which ids from the input and from a results file compare equal (1 and "1" do not)."""
     return json_line(value)
+
+
+def singular_words(text: str) -> list[str]:
+    """The words of text, lower-cased, with a plural -s dropped ("heat pumps" -> heat, pump; "glass" stays)."""
+    return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in text.lower().split()]

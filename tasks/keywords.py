@@ -20,6 +20,7 @@ from playground.context import TaskContext
 from playground.models import DEFAULT_EMBEDDER
 from playground.registry import Input, TaskSpec
 from playground.taskkit import as_prompt
+from playground.textio import singular_words
 
 TEMPLATE = "meta_description.j2"
 _CLAUSE = re.compile(r"[^.,;:!?()\[\]{}\"“”\n]+")
@@ -48,12 +49,8 @@ def occurrences(keyword: str, text: str) -> int:
     return len(re.findall(rf"(?<![\w]){re.escape(keyword)}(?![\w])", text.replace("’", "'"), re.IGNORECASE))
 
 
-def _singular(phrase: str) -> list[str]:
-    return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in phrase.split()]
-
-
 def _within(longer: str, shorter: str) -> bool:
-    a, b = _singular(longer), _singular(shorter)
+    a, b = singular_words(longer), singular_words(shorter)
     return any(a[i : i + len(b)] == b for i in range(len(a) - len(b) + 1))
 
 

@@ -55,6 +55,9 @@ class LlamaCppBackend(Backend):
         if params.num_beams > 1:
             raise ModelError("beam search (num_beams > 1) needs engine='transformers'")
         self.check_prompt(self.count_prompt(prompt), params)
+        if params.logprobs:
+            yield from self._stream_with_logprobs(prompt, params)
+            return
         sampling: dict[str, Any] = {
             "max_tokens": params.max_new_tokens,
             "temperature": params.temperature,
@@ -65,9 +68,6 @@ class LlamaCppBackend(Backend):
             "seed": params.seed,
             "stream": True,
         }
-        if params.logprobs:
-            yield from self._stream_with_logprobs(prompt, params)
-            return
         with self._lock:
             # Reusing the cached prefix of the previous prompt changes the logits in the last bits, and with them
             # sampled text: a fresh start makes the same seed and input give the same output, whatever ran before.
@@ -86,14 +86,8 @@ class LlamaCppBackend(Backend):
 
         The same sampler, settings and seed as the plain path: the same prompt and seed give the same text.
         """
-        stops = list(params.stop)
-        if isinstance(prompt, str):
-            tokens = self._tokens(prompt, bos=True)
-        else:
-            rendered = self._chat(prompt)
-            tokens = self.llm.tokenize(rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special,
-                                       special=True)  # fmt: skip
-            stops += [rendered.stop] if isinstance(rendered.stop, str) else list(rendered.stop or [])
+        tokens, template_stops = self._prompt_tokens(prompt)
+        stops = [*params.stop, *template_stops]
         with self._lock:
             self.llm.reset()
             self.llm.set_seed(params.seed if params.seed is not None else 0)
@@ -120,6 +114,18 @@ class LlamaCppBackend(Backend):
 
     def _piece(self, token: int) -> str:
         return self.llm.detokenize([token]).decode("utf-8", errors="replace")
+
+    def _prompt_tokens(self, prompt: Prompt) -> tuple[list[int], list[str]]:
+        """The tokens the model is given for a prompt, and the stop strings its chat template adds (if any).
+
+        Messages are rendered through the GGUF's chat template, as llama-cpp-python renders them.
+        """
+        if isinstance(prompt, str):
+            return self._tokens(prompt, bos=True), []
+        rendered = self._chat(prompt)
+        tokens = self.llm.tokenize(rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special, special=True)
+        stops = [rendered.stop] if isinstance(rendered.stop, str) else list(rendered.stop or [])
+        return tokens, stops
 
     def _chat(self, messages: Sequence[ChatMessage]) -> Any:
         """The messages rendered through the GGUF's chat template, as llama-cpp-python renders them."""
@@ -164,7 +170,4 @@ class LlamaCppBackend(Backend):
 
     def count_prompt(self, prompt: Prompt) -> int:
         """Tokens of the prompt as the model sees it; messages are rendered through the GGUF's chat template."""
-        if isinstance(prompt, str):
-            return len(self._tokens(prompt, bos=True))
-        text = self._chat(prompt).prompt
-        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+        return len(self._prompt_tokens(prompt)[0])

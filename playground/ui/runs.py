@@ -92,9 +92,7 @@ def save_record(spec: TaskSpec, collect: Collect, policy: Policy) -> Callable[..
             return None
         try:
             inputs, arguments = collect(spec, values, policy)
-            texts = {name: templates.source(name) for name in spec.templates}
-            if arguments.get("template"):
-                texts[spec.templates[0]] = arguments["template"]
+            texts = spec.template_texts(spec.edited_templates(arguments.get("template")))
             record = records.record_from_parts(raw, spec.validate(inputs), texts)
         except PlaygroundError:
             return None  # the run itself showed the error
@@ -116,10 +114,9 @@ def variant_of(text: str) -> dict[str, Any]:
     return changes
 
 
-def describe(result: api.Result, title: str, display: Callable[[str, dict[str, Any]], str]) -> str:
+def describe(result: api.Result, title: str, text: str) -> str:
     """A comparison column: its configuration, the output as text, the stats line."""
-    body = escape_markdown(display(result.task, result.output)) if result.output else ""
-    return f"**{escape_markdown(title)}**\n\n{body}\n\n{stats_line(result)}"
+    return f"**{escape_markdown(title)}**\n\n{escape_markdown(text)}\n\n{stats_line(result)}"
 
 
 def compare_section(
@@ -148,9 +145,6 @@ def compare_section(
         with gr.Row():
             columns = [gr.Markdown(label=f"Column {chr(65 + n)}") for n in range(VARIANTS + 1)]
 
-        def display(task: str, output: dict[str, Any]) -> str:
-            return format_output(spec.display, output)
-
         def run(*values: Any) -> Iterator[list[str]]:
             try:
                 inputs, arguments = collect(spec, values[: len(form)], policy)
@@ -160,13 +154,13 @@ def compare_section(
                     raise InputError("write at least one variant (key=value lines) to compare with")
                 shown = ["" for _ in columns]
                 for number, (title, changes) in enumerate([("A: the settings above", {}), *variants]):
-                    for key in changes:
-                        if key in ("model", "embedder"):
-                            policy.check_model(changes[key], "embedder" if key == "embedder" else "llm")
+                    if changes:  # a variant meets the same limits as the tab's own settings (checked by collect)
+                        policy.check({**inputs, **changes}, {**arguments, **changes})
                     results = api.stream(spec.name, safety=safety, **{**inputs, **arguments, **changes})
                     try:
                         for result in results:
-                            shown[number] = describe(result, title, display)
+                            text = format_output(spec.display, result.output) if result.output else ""
+                            shown[number] = describe(result, title, text)
                             yield list(shown)
                     finally:
                         results.close()
