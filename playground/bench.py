@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .bench_speed import SPEED_BENCHES
 from .errors import InputError
 
 REVIEWS = (
@@ -174,6 +175,7 @@ BENCHES: dict[str, Callable[[], str]] = {
     "remote": bench_remote,
     "duplicates": bench_duplicates,
     "embedding-cache": bench_embedding_cache,
+    **SPEED_BENCHES,
 }
 
 

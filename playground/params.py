@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ParamError, did_you_mean
 
 MAX_NEW_TOKENS_CAP = 1024
+DRAFTS = ("none", "prompt-lookup")
+DEFAULT_DRAFT_TOKENS = 10
+MAX_DRAFT_TOKENS = 64
 
 
 class GenerationParams(BaseModel):
@@ -25,6 +28,11 @@ class GenerationParams(BaseModel):
     seed: int | None = Field(None, ge=0, le=2**32 - 1)
     stop: tuple[str, ...] = ()
     logprobs: int = Field(0, ge=0, le=5, description="each generated token's log-probability, with n alternatives")
+    draft: str = Field(
+        "none",
+        description="'prompt-lookup' drafts the next tokens from n-gram matches in the prompt and verifies them in "
+        "one batch ('prompt-lookup:N' drafts N, 10 by default); 'none' decodes one token at a time",
+    )
 
     @field_validator("stop", mode="before")
     @classmethod
@@ -41,6 +49,30 @@ class GenerationParams(BaseModel):
         if any(s == "" for s in value):
             raise ValueError("stop sequences must not be empty strings")
         return value
+
+    @field_validator("draft")
+    @classmethod
+    def _known_draft(cls, value: str) -> str:
+        method, _, length = value.partition(":")
+        if method not in DRAFTS or (length and method == "none"):
+            raise ValueError(f"choose {' or '.join(DRAFTS)} (prompt-lookup:N for a draft of N tokens), not {value!r}")
+        if length and not (length.isdigit() and 1 <= int(length) <= MAX_DRAFT_TOKENS):
+            raise ValueError(f"the draft length must be a whole number from 1 to {MAX_DRAFT_TOKENS}, not {length!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _draft_alone(self) -> GenerationParams:
+        if self.draft_tokens and (self.num_beams > 1 or self.logprobs):
+            raise ValueError("prompt-lookup drafting decodes without beams and without logprobs; turn one of them off")
+        return self
+
+    @property
+    def draft_tokens(self) -> int:
+        """How many tokens prompt-lookup drafting proposes at a time; 0 when it is off."""
+        method, _, length = self.draft.partition(":")
+        if method == "none":
+            return 0
+        return int(length) if length else DEFAULT_DRAFT_TOKENS
 
     @property
     def greedy(self) -> bool:

@@ -95,6 +95,8 @@ class TransformersBackend(Backend):
             kwargs.update(temperature=params.temperature, top_p=params.top_p, top_k=params.top_k or None)
         if params.stop:
             kwargs.update(stop_strings=list(params.stop), tokenizer=self.tokenizer)
+        if params.draft_tokens:
+            kwargs["prompt_lookup_num_tokens"] = params.draft_tokens
         return kwargs
 
     def stream(self, prompt: Prompt, params: GenerationParams) -> Iterator[str]:

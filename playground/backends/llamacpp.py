@@ -19,6 +19,7 @@ from .base import Backend, ChatMessage, Prompt, TokenPiece, trim_at_stops, trim_
 try:
     import llama_cpp
     from llama_cpp import llama_chat_format
+    from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 except ImportError as exc:  # pragma: no cover - depends on the installation
     raise ModelError("the llama.cpp engine needs llama-cpp-python: pip install llama-cpp-python") from exc
 
@@ -72,14 +73,31 @@ class LlamaCppBackend(Backend):
             # Reusing the cached prefix of the previous prompt changes the logits in the last bits, and with them
             # sampled text: a fresh start makes the same seed and input give the same output, whatever ran before.
             self.llm.reset()
-            pieces: Iterator[str]
-            if isinstance(prompt, str):
-                chunks: Any = self.llm.create_completion(prompt, **sampling)
-                pieces = (c["choices"][0]["text"] for c in chunks)
-            else:
-                chunks = self.llm.create_chat_completion(list(prompt), **sampling)  # type: ignore[arg-type]
-                pieces = (c["choices"][0]["delta"].get("content") or "" for c in chunks)
-            yield from trim_at_stops((p for p in pieces if p), params.stop)
+            self._set_draft(params.draft_tokens)
+            try:
+                pieces: Iterator[str]
+                if isinstance(prompt, str):
+                    chunks: Any = self.llm.create_completion(prompt, **sampling)
+                    pieces = (c["choices"][0]["text"] for c in chunks)
+                else:
+                    chunks = self.llm.create_chat_completion(list(prompt), **sampling)  # type: ignore[arg-type]
+                    pieces = (c["choices"][0]["delta"].get("content") or "" for c in chunks)
+                yield from trim_at_stops((p for p in pieces if p), params.stop)
+            finally:
+                self._set_draft(0)
+
+    def _set_draft(self, tokens: int) -> None:
+        """Turn llama-cpp-python's prompt-lookup drafting on (`tokens` drafted at a time) or off, for one call.
+
+        Its verification samples at every drafted position, so it needs the logits of every evaluated token
+        (`logits_all`, which the Llama object otherwise sets once when it is made); the buffer for them is made
+        on first use, as large as the context.
+        """
+        llm = self.llm
+        llm.draft_model = LlamaPromptLookupDecoding(num_pred_tokens=tokens) if tokens else None
+        llm._logits_all = bool(tokens)
+        if tokens and llm.scores.shape[0] < llm.n_ctx():
+            llm.scores = np.empty((llm.n_ctx(), llm.n_vocab()), dtype=np.single)  # pages are touched as rows fill
 
     def _stream_with_logprobs(self, prompt: Prompt, params: GenerationParams) -> Iterator[str]:
         """The sampling loop of create_completion, with the model's distribution read at every token.

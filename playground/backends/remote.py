@@ -169,6 +169,9 @@ class OpenAIBackend(Backend):
     def _sampling(params: GenerationParams) -> dict[str, Any]:
         if params.num_beams > 1:
             raise ModelError("beam search (num_beams > 1) needs engine='transformers'")
+        if params.draft_tokens:
+            raise ModelError("draft=prompt-lookup runs in-process (llama.cpp, transformers); a server sets up "
+                             "speculative decoding itself when it starts (vLLM: --speculative-config)")  # fmt: skip
         sampling: dict[str, Any] = {
             "max_tokens": params.max_new_tokens,
             "temperature": params.temperature,

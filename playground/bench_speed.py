@@ -1,0 +1,95 @@
+"""Benchmarks of speed past the raw library: prompt-lookup drafting, clustering at scale, batch throughput.
+
+Each prints a ratio against its baseline, measured in the same process (`nlp-playground bench NAME`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+# Twenty short sentences with learner's errors, written for this benchmark.
+SENTENCES = (
+    "She go to school every days and she like it.",
+    "I has two brother and one sister.",
+    "They was very happy with there new house.",
+    "He don't know nothing about the meeting.",
+    "We goes to the beach when the weather are nice.",
+    "My friend have a dog who bark all night.",
+    "The childs was playing in the garden since two hours.",
+    "I am agree with your opinion about the film.",
+    "She can sings very good when she is happy.",
+    "There is many reasons to learn a second language.",
+    "He buyed a new car last week and drive it to work.",
+    "The informations you gave me was very useful.",
+    "I didn't went to the party because I was tired.",
+    "Everyone in the class have finished their homework.",
+    "The book what I read yesterday was very interesting.",
+    "We was waiting for the bus during one hour.",
+    "If I would have known, I would have came earlier.",
+    "My parents lives in a small village near the sea.",
+    "The teacher explained us the new rules of the game.",
+    "He is more taller than his brother and more stronger.",
+)
+STYLE_TEXTS = (
+    "hey, can u send me the report by tomorrow? thx",
+    "The meeting got moved to Friday because the boss is away.",
+    "We gotta fix the website before the big sale starts next week.",
+    "The new phone is really good and the battery lasts ages.",
+    "Sorry I missed your call, I was stuck in traffic for like an hour.",
+)
+QUOTE = (
+    "The town library will close for six weeks from Monday while its roof is repaired. Books can still be "
+    "returned at the town hall, and a mobile library will visit the market square every Saturday."
+)
+
+
+def _summaries() -> list[str]:
+    rows = [json.loads(line) for line in (ASSETS / "eval" / "summarization.jsonl").read_text().splitlines() if line]
+    return [row["document"] for row in rows]
+
+
+def _drafting_cases() -> list[tuple[str, list[dict[str, Any]]]]:
+    """(task, one input per call) for the tasks that copy long runs of their input."""
+    return [
+        ("grammar", [{"text": s, "engines": ["llm"]} for s in SENTENCES]),
+        ("style_transfer", [{"text": t, "style": style} for t in STYLE_TEXTS for style in ("formal", "concise")]),
+        ("summarization", [{"text": doc} for doc in _summaries()]),
+        ("chat", [{"messages": [{"role": "user", "content": f"Repeat this text word for word:\n{QUOTE}"}]}]),
+    ]
+
+
+def _pass(task: str, rows: Sequence[dict[str, Any]], **params: Any) -> tuple[float, list[Any]]:
+    """Seconds for the whole pass and each output, one call per row."""
+    from . import api
+
+    outputs = []
+    start = time.perf_counter()
+    for row in rows:
+        outputs.append(api.run(task, **row, temperature=0, seed=0, **params).output)
+    return time.perf_counter() - start, outputs
+
+
+def bench_drafting(engines: Sequence[str] = ("llama.cpp", "transformers"), draft: str = "prompt-lookup") -> str:
+    """Each rewrite task with prompt-lookup drafting against plain decoding (greedy), on each in-process engine."""
+    lines = []
+    for engine in engines:
+        for task, rows in _drafting_cases():
+            _pass(task, rows[:1], engine=engine)  # warm-up: load the model, fill the page cache
+            _pass(task, rows[:1], engine=engine, draft=draft)
+            plain, expected = _pass(task, rows, engine=engine)
+            drafted, outputs = _pass(task, rows, engine=engine, draft=draft)
+            same = sum(a == b for a, b in zip(expected, outputs, strict=True))
+            lines.append(f"{task} on {engine}, {len(rows)} inputs: plain {plain:.2f} s, {draft} {drafted:.2f} s, "
+                         f"x{plain / drafted:.2f}; identical outputs {same}/{len(rows)}")  # fmt: skip
+    return "prompt-lookup drafting (greedy):\n  " + "\n  ".join(lines)
+
+
+SPEED_BENCHES: dict[str, Callable[[], str]] = {
+    "drafting": bench_drafting,
+}
