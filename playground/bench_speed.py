@@ -90,6 +90,29 @@ def bench_drafting(engines: Sequence[str] = ("llama.cpp", "transformers"), draft
     return "prompt-lookup drafting (greedy):\n  " + "\n  ".join(lines)
 
 
+def bench_clustering(n: int = 10_000) -> str:
+    """Clustering n texts (k chosen automatically) against the raw SentenceTransformer.encode of the same texts."""
+    from . import api
+    from .backends import POOL
+    from .backends.cache import EMBEDDINGS
+    from .documents.bench import synthetic_texts
+    from .models import resolve
+
+    backend, _ = POOL.get(resolve("minilm-l6-v2", role="embedder"))
+    texts, _ = synthetic_texts([f"word{i}" for i in range(500)], n=n, planted=0)
+    api.run("clustering", texts=texts[:50])  # warm-up: both models loaded
+    start = time.perf_counter()
+    backend.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)  # type: ignore[attr-defined]
+    raw = time.perf_counter() - start
+    EMBEDDINGS.clear()  # the playground embeds them afresh, as a first run would
+    start = time.perf_counter()
+    result = api.run("clustering", texts=texts)
+    full = time.perf_counter() - start
+    return (f"clustering {n:,} texts: raw encode {raw:.1f} s, playground (embed, k on a sample, k-means, names, "
+            f"plot) {full:.1f} s, x{full / raw:.2f} of the encode; k={result.output['k']}")  # fmt: skip
+
+
 SPEED_BENCHES: dict[str, Callable[[], str]] = {
     "drafting": bench_drafting,
+    "clustering": bench_clustering,
 }

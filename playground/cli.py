@@ -16,7 +16,7 @@ from .logs import configure_logging
 from .models import LLM_ENGINES
 from .public import user_message
 from .registry import get_task
-from .textio import parse_param, read_rows, read_text_file
+from .textio import parse_param, read_rows, read_text_file, texts_from_file
 
 BASE_URL_HELP = "the OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL)"
 
@@ -71,7 +71,11 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         return run_batch(spec.name, Path(args.input), Path(args.output), arguments, models, resume=args.resume)
     if args.resume:
         raise InputError("--resume needs --input and --output")
-    if args.text:
+    if args.texts_file:
+        if spec.main_input.kind != "texts":
+            raise InputError(f"--texts-file gives a list of texts; {spec.name} takes one text (use --text or stdin)")
+        arguments[spec.main_input.name] = texts_from_file(args.texts_file)
+    elif args.text:
         main = spec.main_input
         arguments[main.name] = args.text if main.kind == "texts" and len(args.text) > 1 else args.text[0]
     elif spec.main_input.name not in arguments and not sys.stdin.isatty():
@@ -298,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", parents=[common], help="run a task on a text or on a JSONL file")
     run.add_argument("task")
     run.add_argument("--text", action="append", help="the task's main text (repeat it for a list of texts)")
+    run.add_argument("--texts-file", metavar="FILE",
+                     help="a list of texts (clustering, duplicates): a .txt file, one per line, or a .csv file's "
+                     "text column")  # fmt: skip
     run.add_argument(
         "--param",
         action="append",

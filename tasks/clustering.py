@@ -1,4 +1,9 @@
-"""Clustering: embed the texts, choose k by silhouette when asked, k-means, then name each cluster."""
+"""Clustering: embed the texts, choose k by silhouette when asked, k-means, then name each cluster.
+
+Up to 10,000 texts: they are embedded in batches (a partial result reports progress), k is chosen on a sample of
+at most 2,000 (silhouette is quadratic in the texts), k-means runs on mini-batches past 5,000 texts, and each
+cluster is named from the members nearest its centroid.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +19,27 @@ from playground.registry import Input, TaskSpec
 from playground.taskkit import first_line
 
 MAX_AUTO_K = 8
+MAX_TEXTS = 10_000
 SAME_TOPIC = 0.5  # cosine similarity above which two lone texts count as one cluster
+SAMPLE = 2_000  # k is chosen on at most this many texts
+EMBED_BATCH = 1_000  # texts embedded between two progress reports
+MINIBATCH_FROM = 5_000  # texts from which mini-batch k-means replaces full k-means
+TEXTS_HELP = "one text per line, or a .txt file (one per line) or .csv file (its text column)"
+REPRESENTATIVES = 6  # members nearest the centroid, shown to the LLM for a name
+
+
+def sample_rows(n: int, size: int = SAMPLE) -> np.ndarray:
+    """Sorted row numbers of a seeded random sample of at most `size` of n rows (all of them when n <= size)."""
+    if n <= size:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, size, replace=False))
 
 
 def choose_k(vectors: np.ndarray) -> tuple[int, dict[int, float]]:
-    """The k in 2..8 with the best silhouette score, and every score tried."""
+    """The k in 2..8 with the best silhouette score on a sample of the vectors, and every score tried."""
     from sklearn.metrics import silhouette_score
 
+    vectors = vectors[sample_rows(len(vectors))]
     n = len(vectors)
     if n < 3:  # silhouette needs 2 <= k <= n - 1
         return (1 if n == 1 or float(vectors[0] @ vectors[1]) >= SAME_TOPIC else 2), {}
@@ -35,12 +54,32 @@ def choose_k(vectors: np.ndarray) -> tuple[int, dict[int, float]]:
 
 
 def kmeans(vectors: np.ndarray, k: int) -> list[int]:
-    """Deterministic k-means labels."""
-    from sklearn.cluster import KMeans
+    """Deterministic k-means labels; mini-batch k-means for many vectors."""
+    from sklearn.cluster import KMeans, MiniBatchKMeans
 
     if k == 1:
         return [0] * len(vectors)
-    return [int(x) for x in KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(vectors)]
+    if len(vectors) >= MINIBATCH_FROM:
+        model: KMeans | MiniBatchKMeans = MiniBatchKMeans(n_clusters=k, n_init=3, batch_size=2048, random_state=0)
+    else:
+        model = KMeans(n_clusters=k, n_init=10, random_state=0)
+    return [int(x) for x in model.fit_predict(vectors)]
+
+
+def representatives(vectors: np.ndarray, count: int = REPRESENTATIVES) -> list[int]:
+    """Rows of the vectors nearest their centroid (by cosine), nearest first."""
+    centroid = vectors.mean(axis=0)
+    centroid /= np.linalg.norm(centroid) or 1.0
+    return [int(i) for i in np.argsort(-(vectors @ centroid), kind="stable")[:count]]
+
+
+def embed_in_batches(ctx: TaskContext, texts: list[str], vectors: list[np.ndarray]) -> Iterator[dict[str, Any]]:
+    """Embed the texts into `vectors`, reporting progress after each batch when there is more than one."""
+    for start in range(0, len(texts), EMBED_BATCH):
+        vectors.append(ctx.embedder.embed(texts[start : start + EMBED_BATCH]))
+        done = min(start + EMBED_BATCH, len(texts))
+        if len(texts) > EMBED_BATCH:
+            yield {"progress": f"embedded {done:,} of {len(texts):,} texts"}
 
 
 def keywords(members: list[str], others: list[str], top: int = 3) -> str:
@@ -67,9 +106,12 @@ def clean_name(text: str) -> str:
     return " ".join(words)
 
 
-def name_cluster(ctx: TaskContext, members: list[str], others: list[str], taken: set[str]) -> tuple[str, str]:
-    """Ask the LLM for a topic name; fall back to keywords, also when another cluster has that name."""
-    sample = [m[:200] for m in members[:6]]
+def name_cluster(
+    ctx: TaskContext, central: list[str], members: list[str], others: list[str], taken: set[str]
+) -> tuple[str, str]:
+    """Ask the LLM for a topic name from the central members; fall back to keywords, also when another cluster has
+    that name."""
+    sample = [m[:200] for m in central]
     try:
         answer = ctx.llm.generate(
             ctx.render("cluster_name.j2", texts=sample), ctx.with_params(stop=("\n",), max_new_tokens=12)
@@ -94,7 +136,9 @@ def project_2d(vectors: np.ndarray) -> list[list[float]]:
 
 def cluster(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]]:
     texts: list[str] = inputs["texts"]
-    vectors = ctx.embedder.embed(texts)
+    batches: list[np.ndarray] = []
+    yield from embed_in_batches(ctx, texts, batches)
+    vectors = np.concatenate(batches)
     requested = inputs["n_clusters"]
     if requested == "auto":
         k, silhouettes = choose_k(vectors)
@@ -109,11 +153,15 @@ def cluster(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]
     assignments = [order.index(a) for a in assignments]
     k = len(order)
     clusters: list[dict[str, Any]] = []
+    labels = np.array(assignments)
     for cid in range(k):
-        members = [t for t, a in zip(texts, assignments, strict=True) if a == cid]
-        others = [t for t, a in zip(texts, assignments, strict=True) if a != cid]
-        name, named_by = name_cluster(ctx, members, others, {c["name"].lower() for c in clusters})
-        clusters.append({"id": cid, "name": name, "named_by": named_by, "size": len(members), "members": members})
+        rows = np.flatnonzero(labels == cid)
+        members = [texts[i] for i in rows]
+        others = [texts[i] for i in np.flatnonzero(labels != cid)]
+        central = [members[i] for i in representatives(vectors[rows])]
+        name, named_by = name_cluster(ctx, central, members, others, {c["name"].lower() for c in clusters})
+        clusters.append({"id": cid, "name": name, "named_by": named_by, "size": len(members),
+                         "representatives": central, "members": members})  # fmt: skip
     yield {
         "clusters": clusters,
         "assignments": assignments,
@@ -129,7 +177,7 @@ SPEC = TaskSpec(
     description="Group texts by meaning: sentence embeddings, k-means (k chosen by silhouette on auto), "
     "and a name for each group from the LLM, or its keywords.",
     inputs=(
-        Input("texts", "texts", "Texts", max_chars=2_000, min_items=2, max_items=200, help="one text per line"),
+        Input("texts", "texts", "Texts", max_chars=2_000, min_items=2, max_items=MAX_TEXTS, help=TEXTS_HELP),
         Input("n_clusters", "count", "Number of clusters", default="auto", required=False, max_items=20),
     ),
     templates=("cluster_name.j2",),

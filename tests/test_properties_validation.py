@@ -176,6 +176,9 @@ NEAR_RANGE: dict[str, st.SearchStrategy[Any]] = {
     "seed": st.none() | st.integers(-1, 2**32),
     "stop": st.none() | VALID_TEXT | st.lists(VALID_TEXT, max_size=3),
     "logprobs": st.integers(-1, 6),
+    "draft": st.sampled_from(["none", "prompt-lookup", "prompt-lookup:0", "prompt-lookup:64", "prompt-lookup:65"])
+    | st.from_regex(r"(none|prompt-lookup)(:-?\d{1,3})?", fullmatch=True)
+    | ANY_TEXT,
 }
 assert set(NEAR_RANGE) == PARAM_NAMES  # a new parameter needs a range here
 PARAM_DICTS = st.one_of(
@@ -196,6 +199,7 @@ def _check_params(params: GenerationParams) -> None:
     assert params.seed is None or 0 <= params.seed <= 2**32 - 1
     assert all(isinstance(s, str) and s for s in params.stop)
     assert 0 <= params.logprobs <= 5
+    assert 0 <= params.draft_tokens <= 64 and not (params.draft_tokens and (params.logprobs or params.num_beams > 1))
 
 
 @FAST

@@ -15,6 +15,8 @@ from ..registry import TaskSpec
 # A view: the components that show a result, and a function from (output, inputs) to their values.
 View = tuple[list[gr.components.Component], Callable[[dict[str, Any], dict[str, Any]], list[Any]]]
 EDIT_COLUMNS = ["apply", "original", "replacement", "engine", "message"]
+SHOWN_MEMBERS = 20  # members a cluster lists on the page
+MAX_PLOTTED = 2_000  # points the scatter plot draws
 
 
 def highlight_edits(text: str, edits: Sequence[dict[str, Any]]) -> list[tuple[str, str | None]]:
@@ -94,24 +96,40 @@ def _clusters_view(spec: TaskSpec) -> View:
     plot = gr.ScatterPlot(x="x", y="y", color="cluster", tooltip=["text", "cluster"], label="Embeddings (2-D)")
 
     def show(out: dict[str, Any], inputs: dict[str, Any]) -> list[Any]:
+        if "clusters" not in out:  # still embedding
+            return [escape_markdown(out.get("progress", "")), None]
         lines = []
         for c in out["clusters"]:
             # A blank line ends the previous list; member texts and names are the user's and the model's: escaped.
             lines.append(f"**{c['id']}. {escape_markdown(c['name'])}** ({c['size']})\n")
-            lines += [f"- {escape_markdown(m)}" for m in c["members"]]
+            many = c["size"] > SHOWN_MEMBERS  # then the members nearest the centroid stand for the rest
+            shown = (c.get("representatives") or c["members"])[:SHOWN_MEMBERS] if many else c["members"]
+            lines += [f"- {escape_markdown(m)}" for m in shown]
+            if many:
+                lines.append(f"- … and {c['size'] - len(shown):,} more (every member is in the JSON output)")
             lines.append("")
         names = {c["id"]: f"{c['id']}. {c['name']}" for c in out["clusters"]}
+        texts = inputs[spec.main_input.name]
+        rows = plotted_rows(len(out["points"]))
         frame = pd.DataFrame(
             {
-                "x": [p[0] for p in out["points"]],
-                "y": [p[1] for p in out["points"]],
-                "cluster": [names[a] for a in out["assignments"]],
-                "text": inputs[spec.main_input.name],
+                "x": [out["points"][i][0] for i in rows],
+                "y": [out["points"][i][1] for i in rows],
+                "cluster": [names[out["assignments"][i]] for i in rows],
+                "text": [texts[i] for i in rows],
             }
         )
         return ["\n".join(lines), frame]
 
     return [summary, plot], show
+
+
+def plotted_rows(n: int, most: int = MAX_PLOTTED) -> list[int]:
+    """The points a page plots: all of them up to `most`, else an evenly spaced selection (every cluster keeps
+    its share)."""
+    if n <= most:
+        return list(range(n))
+    return sorted({round(i * (n - 1) / (most - 1)) for i in range(most)})
 
 
 def mark_words(text: str, wanted: set[str]) -> str:
