@@ -112,7 +112,122 @@ def bench_clustering(n: int = 10_000) -> str:
             f"plot) {full:.1f} s, x{full / raw:.2f} of the encode; k={result.output['k']}")  # fmt: skip
 
 
+OPENINGS = (
+    "The staff were friendly and the room was spotless.",
+    "Our order came out wrong twice and nobody said sorry.",
+    "The battery barely lasts a morning.",
+    "I would happily come back next summer.",
+    "The instructions were missing half the steps.",
+    "Great value for the price, it works as described.",
+    "The film dragged on for far too long.",
+    "Delivery was quick and the box was well packed.",
+)
+CLOSINGS = (
+    "Would not recommend.",
+    "Five stars from me.",
+    "It was fine, nothing special.",
+    "I asked for a refund.",
+    "My kids loved it.",
+    "Never again.",
+)
+
+
+def reviews(n: int) -> list[str]:
+    """n short reviews, each an opening and a closing from the lists above (written for this benchmark)."""
+    return [f"{OPENINGS[i % len(OPENINGS)]} {CLOSINGS[i // len(OPENINGS) % len(CLOSINGS)]}" for i in range(n)]
+
+
+def bench_throughput(n: int = 1_000, rounds: int = 10) -> str:
+    """Sentiment over n reviews through the batch API, against the floor of one raw prompt pass per review, and
+    against several prompts evaluated as sequences of one llama.cpp batch.
+
+    The three run in turns on a tenth of the reviews at a time, so a change in the machine's speed meets all three.
+    """
+    from . import api
+    from .backends import POOL
+    from .backends.llamacpp import LlamaCppBackend
+    from .models import resolve
+    from .templates import render
+
+    backend, _ = POOL.get(resolve("smollm2-135m"))
+    assert isinstance(backend, LlamaCppBackend)
+    texts = reviews(n)
+    list(api.run_batch("sentiment", [{"text": t} for t in texts[:4]]))  # warm-up: the calibration, model pages
+    prompts = [backend._tokens(render("sentiment.j2", text=t), bos=True) for t in texts]
+    packer = SequencePacker(backend)
+    seconds = {"floor": 0.0, "api": 0.0, "packed": 0.0}
+    failed, agree, apart = 0, 0, 0.0
+    size = -(-n // rounds)
+    for start in range(0, n, size):
+        part = range(start, min(start + size, n))
+        began = time.perf_counter()
+        single = []
+        for i in part:  # the floor: the model reads each prompt once and nothing else happens
+            backend.llm.reset()
+            backend.llm.eval(prompts[i])
+            single.append(packer.label_logits(backend.llm.ctx, -1))
+        seconds["floor"] += time.perf_counter() - began
+        began = time.perf_counter()
+        items = list(api.run_batch("sentiment", [{"id": i, "text": texts[i]} for i in part]))
+        seconds["api"] += time.perf_counter() - began
+        failed += sum(1 for item in items if item.error)
+        began = time.perf_counter()
+        packed = packer.logits([prompts[i] for i in part])
+        seconds["packed"] += time.perf_counter() - began
+        agree += sum(a.argmax() == b.argmax() for a, b in zip(single, packed, strict=True))
+        apart = max(apart, *(float(abs(a - b).max()) for a, b in zip(single, packed, strict=True)))
+    rate = {name: n / value for name, value in seconds.items()}
+    return (f"sentiment over {n:,} reviews: one prompt pass each {rate['floor']:.1f} items/s; the batch API "
+            f"{rate['api']:.1f} items/s, x{rate['api'] / rate['floor']:.2f} of the floor ({failed} failed); "
+            f"{SEQUENCES} prompts as sequences of one llama.cpp batch {rate['packed']:.1f} items/s, "
+            f"x{rate['packed'] / rate['floor']:.2f} of the floor (same label as one by one: {agree}/{n}; "
+            f"label logits up to {apart:.2f} apart)")  # fmt: skip
+
+
+SEQUENCES = 8
+
+
+class SequencePacker:
+    """Evaluates prompts SEQUENCES at a time as separate sequences of one llama.cpp batch, in a second context made
+    with room for them (the engine's own context holds one sequence); reads the three sentiment labels' logits."""
+
+    def __init__(self, backend: Any) -> None:
+        import llama_cpp
+        from llama_cpp import _internals
+
+        self.llm = backend.llm
+        params = llama_cpp.llama_context_params.from_buffer_copy(self.llm.context_params)
+        params.n_seq_max, params.kv_unified = SEQUENCES, True
+        self.ctx = _internals.LlamaContext(model=self.llm._model, params=params, verbose=False)
+        self.batch = _internals.LlamaBatch(n_tokens=self.llm.n_batch, embd=0, n_seq_max=SEQUENCES, verbose=False)
+        self.label_tokens = [backend._tokens(f" {name}", bos=False)[0] for name in ("positive", "negative", "neutral")]
+
+    def label_logits(self, context: Any, index: int) -> Any:
+        """The three labels' logits at a batch position of a context."""
+        import llama_cpp
+        import numpy as np
+
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(context, index), shape=(self.llm.n_vocab(),))
+        return logits[self.label_tokens].copy()
+
+    def logits(self, prompts: Sequence[list[int]]) -> list[Any]:
+        import llama_cpp
+
+        found: list[Any] = []
+        for start in range(0, len(prompts), SEQUENCES):
+            self.batch.reset()
+            ends = []
+            for seq, tokens in enumerate(prompts[start : start + SEQUENCES]):
+                self.batch.add_sequence(tokens, seq, False)
+                ends.append(self.batch.batch.n_tokens - 1)
+            self.ctx.decode(self.batch)
+            found += [self.label_logits(self.ctx.ctx, end) for end in ends]
+            llama_cpp.llama_memory_clear(llama_cpp.llama_get_memory(self.ctx.ctx), True)
+        return found
+
+
 SPEED_BENCHES: dict[str, Callable[[], str]] = {
+    "throughput": bench_throughput,
     "drafting": bench_drafting,
     "clustering": bench_clustering,
 }

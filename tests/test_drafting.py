@@ -83,3 +83,15 @@ def test_drafting_on_llama_cpp_gives_the_plain_greedy_text(monkeypatch: pytest.M
     drafts.clear()
     api.run("generation", prompt="Say hi.", max_new_tokens=4, temperature=0)
     assert drafts == []  # and the next plain call does not draft
+
+
+def test_the_drafting_benchmark_inputs_are_valid_task_inputs() -> None:
+    from playground.bench_speed import _drafting_cases, reviews
+    from playground.registry import get_task
+
+    cases = _drafting_cases()
+    assert [task for task, _ in cases] == ["grammar", "style_transfer", "summarization", "chat"]
+    for task, rows in cases:
+        for row in rows:
+            get_task(task).validate(row)  # raises on a bad input
+    assert len(set(reviews(48))) == 48
