@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +16,10 @@ from .errors import InputError, PlaygroundError
 from .metrics import load as load_metric
 from .models import DEFAULT_EMBEDDER, resolve
 from .public import user_message
+from .taskkit import split_sentences
 from .textio import json_line, jsonl_rows, read_text_file, singular_words
+
+log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
 
@@ -56,6 +61,60 @@ def _accuracy(preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[Row]) ->
 
 def _rouge(preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[Row]) -> dict[str, float]:
     return dict(load_metric("rouge").compute(predictions=list(preds), references=[r[0] for r in refs]) or {})
+
+
+_WORD = re.compile(r"\d[\d,.]*\d|[\w-]+")
+
+
+def facts(text: str) -> set[str]:
+    """The names and numbers of a text: numbers, and capitalised words past the first word of a sentence."""
+    found = set()
+    for sentence in split_sentences(text):
+        for match in _WORD.finditer(sentence):
+            word = match.group()
+            if word[0].isdigit() or (word[0].isupper() and match.start() > 0):
+                found.add(word.lower())
+    return found
+
+
+def _summary_scores(preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[Row]) -> dict[str, float]:
+    """ROUGE against the reference; how long each summary is against its document (mean and most, in words);
+    and the share of the reference's names and numbers found in the document that the summary keeps."""
+    documents = [_text(row, "document", "text") for row in rows]
+    ratios = [len(str(p).split()) / max(1, len(d.split())) for p, d in zip(preds, documents, strict=True)]
+    kept = []
+    for pred, ref, document in zip(preds, refs, documents, strict=True):
+        wanted = facts(ref[0]) & facts(document)
+        if wanted:
+            have = {w.lower() for w in _WORD.findall(str(pred))}
+            kept.append(len(wanted & have) / len(wanted))
+    return {
+        **_rouge(preds, refs, rows),
+        "length_ratio": sum(ratios) / len(ratios),
+        "length_ratio_max": max(ratios),
+        **({"facts_kept": sum(kept) / len(kept)} if kept else {}),
+    }
+
+
+def _same_words(a: str, b: str) -> bool:
+    return re.findall(r"\w+", a.lower()) == re.findall(r"\w+", b.lower())
+
+
+def _style_scores(preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[Row]) -> dict[str, float]:
+    """chrF against the human rewrite; the share of outputs that copy the input (the same words); and, for the
+    positive and negative styles, the share that the playground's own sentiment task labels with the target."""
+    sources = [_text(row, "source", "text") for row in rows]
+    scores = {**_chrf(preds, refs, rows), "copied": sum(map(_same_words, preds, sources)) / max(1, len(preds))}
+    polar = [(str(p), row["target_style"]) for p, row in zip(preds, rows, strict=True)
+             if row.get("target_style") in ("positive", "negative")]  # fmt: skip
+    if polar:
+        try:
+            labels = [api.run("sentiment", text=p or ".").output["label"] for p, _ in polar]
+        except PlaygroundError as exc:  # the metric is left out; the report keeps the others
+            log.warning("target_style left out: the sentiment task failed: %s", exc)
+            return scores
+        scores["target_style"] = sum(label == want for label, (_, want) in zip(labels, polar, strict=True)) / len(polar)
+    return scores
 
 
 def _bleu_chrf(preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[Row]) -> dict[str, float]:
@@ -117,7 +176,7 @@ ADAPTERS: dict[str, Adapter] = {
         inputs=lambda row, rows: {"text": _text(row, "document", "text"), "mode": row.get("mode", "abstractive")},
         reference=_references,
         prediction=lambda out: out["summary"],
-        score=_rouge,
+        score=_summary_scores,
         item_score=lambda pred, ref, row: float(_rouge([pred], [ref], [row])["rougeL"]),
     ),
     "translation": Adapter(
@@ -145,7 +204,7 @@ ADAPTERS: dict[str, Adapter] = {
         },
         reference=_references,
         prediction=lambda out: out["text"],
-        score=_chrf,
+        score=_style_scores,
         item_score=_sentence_chrf,
     ),
     "keywords": Adapter(
@@ -207,21 +266,35 @@ def eval_sets() -> dict[str, Path]:
 def read_eval_set(path: Path, limit: int | None = None, split: str | None = None) -> list[Row]:
     """Read a JSONL eval set; a malformed line is an error naming the line (an eval set must be clean).
 
-    With `split`, only the rows of that split are kept (and rows without one); `limit` counts the rows kept.
-    A row's `documents` folder, relative to the eval file, becomes an absolute path.
+    With `split`, only the rows of that split are kept (and rows without one). A set whose rows name no split
+    (the public sets) is split by position: `dev` is its first half, `test` the rest. `limit` counts the rows
+    kept. A row's `documents` folder, relative to the eval file, becomes an absolute path.
     """
+    if limit is not None and limit < 1:
+        raise InputError(f"the limit must be at least 1, got {limit}")
     rows: list[Row] = []
     for row in jsonl_rows(read_text_file(path)):
         if isinstance(row, PlaygroundError):
             raise InputError(f"{path.name}: {row}")
-        if split is not None and row.get("split", split) != split:
-            continue
-        rows.append(eval_documents.resolve_documents(row, path.parent))
-        if limit is not None and len(rows) >= limit:
-            break
+        rows.append(row)
+    if split is not None:
+        rows = _split(rows, split, path.name)
+    rows = [eval_documents.resolve_documents(row, path.parent) for row in rows[:limit]]
     if not rows:
         raise InputError(f"{path.name} holds no items" + (f" of the split {split!r}" if split is not None else ""))
     return rows
+
+
+def _split(rows: list[Row], split: str, name: str) -> list[Row]:
+    if any("split" in row for row in rows):
+        return [row for row in rows if row.get("split", split) == split]
+    if split not in HALVES:
+        raise InputError(f"{name} names no splits: choose dev (its first half) or test (the rest), not {split!r}")
+    middle = len(rows) // 2
+    return rows[:middle] if split == "dev" else rows[middle:]
+
+
+HALVES = ("dev", "test")
 
 
 def evaluate(

@@ -118,3 +118,37 @@ def test_eval_cli_on_sst2_with_compare(shared_benchmarks: Path, tmp_path: Path) 
     scoring, generating = float(row[1]), float(row[2])
     assert scoring >= 0.65 and scoring > generating
     assert (tmp_path / "sst.compare.jsonl").is_file()
+
+
+def test_a_set_without_splits_is_halved_for_dev_and_test(tmp_path: Path) -> None:
+    data = tmp_path / "plain.jsonl"
+    data.write_text("".join(json.dumps({"id": i, "text": f"t{i}", "label": "a"}) + "\n" for i in range(7)))
+    assert [r["id"] for r in evaluation.read_eval_set(data, split="dev")] == [0, 1, 2]
+    assert [r["id"] for r in evaluation.read_eval_set(data, split="test")] == [3, 4, 5, 6]
+    assert [r["id"] for r in evaluation.read_eval_set(data, limit=2, split="test")] == [3, 4]
+    assert len(evaluation.read_eval_set(data)) == 7
+    with pytest.raises(InputError, match="names no splits: choose dev"):
+        evaluation.read_eval_set(data, split="train")
+
+
+def test_summary_scores_measure_length_and_the_facts_kept() -> None:
+    assert evaluation.facts("Sam Sodje, 37, met Efe in 2014. They won 2,000 pounds.") == {
+        "sodje",
+        "37",
+        "efe",
+        "2014",
+        "2,000",
+    }  # fmt: skip  ("Sam" and "They" open their sentences)
+    document = "Sam Sodje met his brother Efe in London in 2014 and they talked for an hour about the charity."
+    rows = [{"document": document}]
+    refs = [["Sam Sodje and Efe met in London in 2014."]]  # facts in the document: sodje, efe, london, 2014
+    scores = evaluation._summary_scores(["Sodje met Efe in 2014."], refs, rows)
+    assert scores["facts_kept"] == 0.75 and scores["length_ratio"] == 5 / len(document.split())
+    assert scores["length_ratio_max"] == scores["length_ratio"] and 0 < scores["rougeL"] <= 1
+    assert "facts_kept" not in evaluation._summary_scores(["x"], [["no names here."]], [{"document": "plain text."}])
+
+
+def test_style_scores_count_copies_of_the_input() -> None:
+    rows = [{"source": s, "target_style": "formal"} for s in ("the food is cold .", "hi there")]
+    scores = evaluation._style_scores(["The food is cold.", "Good day."], [["x"], ["y"]], rows)
+    assert scores["copied"] == 0.5 and "target_style" not in scores  # measured for positive and negative only
