@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +66,7 @@ class MeteredBackend(Backend):
         self.context_length = inner.context_length
         self.supports_chat = inner.supports_chat
 
-    def stream(self, prompt: Prompt, params: GenerationParams) -> Iterator[str]:
+    def stream(self, prompt: Prompt, params: GenerationParams) -> Generator[str, None, None]:
         self.meter.record(self.ref, "generate", prompt)
         started = time.perf_counter()
         pieces: list[str] = []

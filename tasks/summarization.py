@@ -1,8 +1,14 @@
-"""Summarization: abstractive with the LLM (map-reduce over long texts) or extractive by embedding centrality."""
+"""Summarization: abstractive with the LLM (map-reduce over long texts) or extractive by embedding centrality.
+
+`length` (short, medium, long) sets how many sentences are asked for and the most words a summary may keep, as a
+share of the input's words: the model's answer is cut at the last sentence that fits, so a summary is never a
+paraphrase of the whole text, nor longer than it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import numpy as np
@@ -13,12 +19,58 @@ from playground.taskkit import as_prompt, split_sentences
 
 TEMPLATE = "summarization.j2"
 PROMPT_OVERHEAD = 64  # tokens the template and chat markup add around the text
+# length: (the sentences asked for, the most words kept as a share of the input's words)
+LENGTHS = {"short": ("one sentence", 0.2), "medium": ("two sentences", 0.35), "long": ("four or five sentences", 0.5)}
+LENGTH_HELP = "short: one sentence, at most 20% of the text's words; medium: two, 35%; long: four or five, 50%"
+MIN_WORDS = 12  # a summary may keep this many words even of a short text (never more than the text has)
+DASHES = ("-", "–", "—")
+MIN_CLAUSE = 6  # a clause cut shorter than this many words says too little; the sentence is cut at a word instead
+TOKENS_PER_WORD = 2  # generous: the answer is cut to its word budget afterwards
+
+
+def word_budget(text: str, length: str) -> int:
+    """The most words a summary of text may keep."""
+    words = len(text.split())
+    return min(words, max(MIN_WORDS, int(words * LENGTHS[length][1])))
+
+
+def fit_words(summary: str, budget: int) -> str:
+    """The summary's leading sentences that fit in `budget` words; a first sentence too long ends at its last
+    clause (a comma, semicolon or dash) that fits, or else at a word, marked with an ellipsis."""
+    kept: list[str] = []
+    used = 0
+    for sentence in split_sentences(summary):
+        size = len(sentence.split())
+        if used + size > budget:
+            if not kept:
+                return first_clauses(sentence, budget)
+            break
+        kept.append(sentence)
+        used += size
+    return " ".join(kept)
+
+
+def first_clauses(sentence: str, budget: int) -> str:
+    words = sentence.split()[: budget + 1]
+    for end in range(budget, MIN_CLAUSE - 1, -1):
+        if words[end - 1].endswith((",", ";", ":")) or (end < len(words) and words[end] in DASHES):
+            return " ".join(words[:end]).rstrip(",;:–—- ") + "."
+    return " ".join(words[:budget]).rstrip(",;:") + "…"
+
+
+def extractive_count(sentences: int, length: str) -> int:
+    """How many sentences an extractive summary keeps: one, a third (at most three), or half."""
+    if length == "short":
+        return 1
+    if length == "long":
+        return max(1, round(sentences / 2))
+    return max(1, min(3, round(sentences / 3)))
 
 
 def extractive(ctx: TaskContext, text: str, count: int | None = None) -> dict[str, Any]:
     """Pick the sentences most similar to the rest of the text, kept in their original order."""
     sentences = split_sentences(text)
-    k = count or max(1, min(3, round(len(sentences) / 3)))
+    k = count or extractive_count(len(sentences), "medium")
     if len(sentences) <= k:
         return {"summary": " ".join(sentences), "selected": list(range(len(sentences)))}
     vectors = ctx.embedder.embed(sentences)
@@ -46,32 +98,44 @@ def chunks(ctx: TaskContext, text: str, budget: int) -> list[str]:
     return pieces
 
 
-def abstractive(ctx: TaskContext, text: str) -> Iterator[dict[str, Any]]:
+def abstractive(ctx: TaskContext, text: str, length: str = "medium") -> Iterator[dict[str, Any]]:
     """Summarize with the LLM; text beyond its context is summarized in chunks whose summaries are summarized."""
+    words = word_budget(text, length)
     params = ctx.params
     budget = ctx.llm.context_length - params.max_new_tokens - PROMPT_OVERHEAD
     rounds = 0
     while ctx.llm.count_tokens(text) > budget:
         parts = chunks(ctx, text, budget)
-        partial = [
-            ctx.llm.generate(as_prompt(ctx, ctx.render(TEMPLATE, text=p), chat=True), params).strip() for p in parts
-        ]
+        partial = [ctx.llm.generate(prompt(ctx, p, "medium", word_budget(p, "medium")), params).strip() for p in parts]
         text = "\n".join(s for s in partial if s)
         rounds += 1
         if rounds > 4:  # every round shrinks the text; this only guards against a model that echoes
             break
+    params = ctx.with_params(max_new_tokens=min(params.max_new_tokens, words * TOKENS_PER_WORD + 8))
     summary = ""
-    for piece in ctx.llm.stream(as_prompt(ctx, ctx.render(TEMPLATE, text=text), chat=True), params):
-        summary += piece
-        yield {"summary": summary.strip()}
-    yield {"summary": summary.strip(), "map_reduce_rounds": rounds}
+    with closing(ctx.llm.stream(prompt(ctx, text, length, words), params)) as pieces:
+        for piece in pieces:
+            summary += piece
+            if len(summary.split()) > words:
+                break  # whatever comes next would be cut
+            finished = split_sentences(summary)[:-1]  # the last sentence may still be growing
+            if finished:
+                yield {"summary": " ".join(finished)}
+    yield {"summary": fit_words(summary.strip(), words), "map_reduce_rounds": rounds, "max_words": words}
+
+
+def prompt(ctx: TaskContext, text: str, length: str, words: int) -> Any:
+    """The summary request: `sentences` and `words` (the word budget) are there for the template to use."""
+    values = {"text": text, "mode": "abstractive", "length": length, "sentences": LENGTHS[length][0], "words": words}
+    return as_prompt(ctx, ctx.render(TEMPLATE, **values), chat=True)
 
 
 def summarize(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    text, length = inputs["text"], inputs["length"]
     if inputs["mode"] == "extractive":
-        yield {**extractive(ctx, inputs["text"]), "mode": "extractive"}
+        yield {**extractive(ctx, text, extractive_count(len(split_sentences(text)), length)), "mode": "extractive"}
         return
-    for output in abstractive(ctx, inputs["text"]):
+    for output in abstractive(ctx, text, length):
         yield {**output, "mode": "abstractive"}
 
 
@@ -83,8 +147,10 @@ SPEC = TaskSpec(
     inputs=(
         Input("text", "text", "Text", max_chars=60_000),
         Input("mode", "choice", "Mode", default="abstractive", required=False, choices=("abstractive", "extractive")),
+        Input("length", "choice", "Length", default="medium", required=False, choices=tuple(LENGTHS), help=LENGTH_HELP),
     ),
     templates=(TEMPLATE,),
+    template_extras=frozenset({"sentences", "words"}),
     run=summarize,
     embedder="minilm-l6-v2",
     default_params={"max_new_tokens": 160, "repetition_penalty": 1.1},

@@ -288,8 +288,10 @@ def test_non_numbers_for_temperature_on_the_command_line(raw: str, capsys: pytes
 @pytest.mark.parametrize("name", ["jinja_expression", "jinja_block", "chat_markup"])
 def test_template_syntax_in_inputs_is_text_not_code(name: str) -> None:
     value = hostile_value(BY_NAME[name])
-    for template, key in (("generation.j2", "prompt"), ("sentiment.j2", "text"), ("summarization.j2", "text")):
-        rendered = templates.render(template, **{key: value})
+    summary = {"sentences": "two sentences", "words": 20}
+    for template, key, extra in (("generation.j2", "prompt", {}), ("sentiment.j2", "text", {}),
+                                 ("summarization.j2", "text", summary)):  # fmt: skip
+        rendered = templates.render(template, **{key: value}, **extra)
         assert value in rendered  # inserted verbatim: "{{ 7*7 }}" is not evaluated to 49
 
 
