@@ -1,26 +1,91 @@
-"""Style transfer: rewrite a text in another register, from few-shot examples of that style."""
+"""Style transfer: rewrite a text in another register, from few-shot examples of that style.
 
+With `candidates` above 1, the first rewrite (greedy by default) is joined by sampled ones, and they are ranked:
+a rewrite that only copies the input's words is last, and the rest by the product of how well they carry the target
+style (for positive and negative, the sentiment task's own calibrated probability of that label) and how close
+their meaning stays to the input (cosine similarity of their embeddings).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from playground.context import TaskContext
 from playground.registry import Input, TaskSpec
-from playground.taskkit import first_line, generate_runner
+from playground.taskkit import calibrated_probs, first_line
 
+TEMPLATE = "style_transfer.j2"
 STYLES = ("formal", "informal", "simple", "concise", "persuasive", "positive", "negative")
+SENTIMENTS = ("positive", "negative", "neutral")
+SAMPLE_TEMPERATURE = 0.8  # the extra candidates are sampled, each with its own seed
+HELP = "rewrites to rank: the first (greedy unless temperature is set) and sampled others; 1 keeps the first"
 
 
-def rewritten(text: str, inputs: dict) -> dict:
-    """The first line of the rewrite; the input itself when the model gave nothing."""
-    return {"text": first_line(text) or inputs["text"]}
+def same_words(a: str, b: str) -> bool:
+    """True when b has a's words in a's order (case and punctuation aside): a copy, not a rewrite."""
+    return re.findall(r"\w+", a.lower()) == re.findall(r"\w+", b.lower())
+
+
+def style_probability(ctx: TaskContext, style: str, text: str) -> float | None:
+    """How strongly text carries the style, by the playground's own scorer; None for a style it cannot measure."""
+    if style not in ("positive", "negative"):
+        return None
+    probs, _ = calibrated_probs(ctx, "sentiment.j2", {"text": text}, SENTIMENTS, "text")
+    return probs[SENTIMENTS.index(style)]
+
+
+def ranked(ctx: TaskContext, text: str, style: str, options: list[str]) -> list[dict[str, Any]]:
+    """The candidate rewrites, best first, each with its scores."""
+    vectors = ctx.embedder.embed([text, *options])
+    rows = []
+    for option, vector in zip(options, vectors[1:], strict=True):
+        meaning = float(vector @ vectors[0])
+        probability = style_probability(ctx, style, option)
+        score = (probability if probability is not None else 1.0) * max(meaning, 0.0)
+        row = {"text": option, "score": round(score, 4), "meaning": round(meaning, 4), "copy": same_words(text, option)}
+        rows.append(row | ({"style": round(probability, 4)} if probability is not None else {}))
+    return sorted(rows, key=lambda r: (r["copy"], -r["score"]))
+
+
+def rewrite(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    text, style, count = inputs["text"], inputs["style"], inputs["candidates"]
+    prompt = ctx.render(TEMPLATE, **inputs)
+    params = ctx.with_params(stop=("\n",))
+    first = ""
+    for piece in ctx.llm.stream(prompt, params):
+        first += piece
+        yield {"text": first.strip()}
+    options = [first_line(first)]
+    sampled = params.merged(temperature=max(params.temperature, SAMPLE_TEMPERATURE))
+    for number in range(1, count):
+        seed = ((params.seed or 0) + number) % 2**32
+        options.append(first_line(ctx.llm.generate(prompt, sampled.merged(seed=seed))))
+    options = [o for o in dict.fromkeys(options) if o]  # distinct, and not empty
+    if not options:
+        yield {"text": text}
+        return
+    if count == 1:
+        yield {"text": options[0]}
+        return
+    ranking = ranked(ctx, text, style, options)
+    yield {"text": ranking[0]["text"], "candidates": ranking}
 
 
 SPEC = TaskSpec(
     name="style_transfer",
     title="Style transfer",
-    description="Rewrite a text to be more formal, informal, simple, concise, persuasive, positive or negative.",
+    description="Rewrite a text to be more formal, informal, simple, concise, persuasive, positive or negative; "
+    "several rewrites are ranked by the target style and closeness of meaning, and copies of the input go last.",
     inputs=(
         Input("text", "text", "Text", max_chars=1_000),
         Input("style", "choice", "Target style", default="formal", required=False, choices=STYLES),
+        Input("candidates", "integer", "Candidates", default=4, required=False, minimum=1, maximum=8, help=HELP),
     ),
-    templates=("style_transfer.j2",),
-    run=generate_runner("style_transfer.j2", rewritten, stop=("\n",)),
+    templates=(TEMPLATE,),
+    run=rewrite,
+    embedder="minilm-l6-v2",
     default_params={"max_new_tokens": 120},
     streams=True,
     order=60,

@@ -79,7 +79,7 @@ def test_generation_streams_chat_messages(server: StubServer) -> None:
 
 
 def test_a_plain_prompt_goes_to_completions(server: StubServer) -> None:
-    result = run("style_transfer", server, text="hey, whats up")  # a few-shot prompt, no chat message
+    result = run("style_transfer", server, text="hey, whats up", candidates=1)  # a few-shot prompt, no chat message
     assert result.output == {"text": WORDS}
     assert server.paths[-1] == "/v1/completions"
     body = server.bodies[-1]
