@@ -43,6 +43,7 @@ STYLE_TEXTS = (
     "The new phone is really good and the battery lasts ages.",
     "Sorry I missed your call, I was stuck in traffic for like an hour.",
 )
+REGISTERS = ("formal", "concise")
 QUOTE = (
     "The town library will close for six weeks from Monday while its roof is repaired. Books can still be "
     "returned at the town hall, and a mobile library will visit the market square every Saturday."
@@ -58,7 +59,7 @@ def _drafting_cases() -> list[tuple[str, list[dict[str, Any]]]]:
     """(task, one input per call) for the tasks that copy long runs of their input."""
     return [
         ("grammar", [{"text": s, "engines": ["llm"]} for s in SENTENCES]),
-        ("style_transfer", [{"text": t, "style": style} for t in STYLE_TEXTS for style in ("formal", "concise")]),
+        ("style_transfer", [{"text": t, "style": s, "candidates": 1} for t in STYLE_TEXTS for s in REGISTERS]),
         ("summarization", [{"text": doc} for doc in _summaries()]),
         ("chat", [{"messages": [{"role": "user", "content": f"Repeat this text word for word:\n{QUOTE}"}]}]),
     ]

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 from . import api
 from .bench import BENCHES
 from .errors import InputError, PlaygroundError
+from .formatting import format_output
 from .logs import configure_logging
 from .models import LLM_ENGINES
 from .public import user_message
@@ -19,33 +20,6 @@ from .registry import get_task
 from .textio import parse_param, read_rows, read_text_file, texts_from_file
 
 BASE_URL_HELP = "the OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL)"
-
-
-def format_output(display: str, output: dict[str, Any]) -> str:
-    """A readable rendering of a task's output for the terminal."""
-    if display == "label":
-        scores = ", ".join(f"{k} {v:.2f}" for k, v in sorted(output["scores"].items(), key=lambda kv: -kv[1]))
-        return f"{output['label']}  ({scores})"
-    if display == "edits":
-        lines = [output["corrected"]]
-        lines += [
-            f"  [{e['start']}:{e['end']}] {e['original']!r} -> {e['replacement']!r} ({e['source']})"
-            for e in output["edits"]
-        ]
-        return "\n".join(lines)
-    if display == "clusters":
-        lines = []
-        for c in output["clusters"]:
-            lines.append(f"#{c['id']} {c['name']} ({c['size']})")
-            lines += [f"  - {m}" for m in c["members"]]
-        return "\n".join(lines)
-    if display == "keywords":
-        lines = [f"{k['keyword']}  {k['score']:.3f}  ×{k['count']}" for k in output["keywords"]]
-        return "\n".join(lines + ([f"\n{output['meta_description']}"] if output.get("meta_description") else []))
-    if display == "ideas":
-        return "\n".join(f"{n}. {i['title']}" + (f": {i['description']}" if i["description"] else "")
-                         for n, i in enumerate(output["ideas"], 1))  # fmt: skip
-    return api.primary_text(output)
 
 
 def cmd_tasks(args: argparse.Namespace, out: TextIO) -> int:
@@ -341,7 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--data", required=True, help="a JSONL eval set (see assets/eval/ and the README)")
     ev.add_argument("--limit", type=int, help="use the first N items (of the split, with --split)")
     ev.add_argument("--split", choices=["dev", "test"],
-                    help="keep the items of this split (items without a `split` field are always kept)")  # fmt: skip
+                    help="keep the items of this split (items without a `split` field are always kept); "
+                    "a set that names no splits is halved: dev is its first half, test the rest")  # fmt: skip
     ev.add_argument("--model", help="the model to evaluate (default: the task's)")
     ev.add_argument("--engine", choices=LLM_ENGINES, help="openai: evaluate a model of an OpenAI-compatible server")
     ev.add_argument("--base-url", help=BASE_URL_HELP)

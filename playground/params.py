@@ -53,10 +53,10 @@ class GenerationParams(BaseModel):
     @field_validator("draft")
     @classmethod
     def _known_draft(cls, value: str) -> str:
-        method, _, length = value.partition(":")
-        if method not in DRAFTS or (length and method == "none"):
+        method, colon, length = value.partition(":")
+        if method not in DRAFTS or (colon and method == "none"):
             raise ValueError(f"choose {' or '.join(DRAFTS)} (prompt-lookup:N for a draft of N tokens), not {value!r}")
-        if length and not (length.isdigit() and 1 <= int(length) <= MAX_DRAFT_TOKENS):
+        if colon and not (length.isdigit() and 1 <= int(length) <= MAX_DRAFT_TOKENS):
             raise ValueError(f"the draft length must be a whole number from 1 to {MAX_DRAFT_TOKENS}, not {length!r}")
         return value
 

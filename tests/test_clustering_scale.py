@@ -10,6 +10,7 @@ import pytest
 
 from playground import api
 from playground.cli import main
+from playground.errors import InputError
 from playground.registry import get_task
 from playground.tasks import clustering
 from playground.ui.views import MAX_PLOTTED, SHOWN_MEMBERS, plotted_rows
@@ -85,7 +86,7 @@ def test_a_small_run_has_no_progress_step(fake_pool: FakePool) -> None:
 def test_the_task_takes_ten_thousand_texts_and_no_more(fake_pool: FakePool) -> None:
     spec = get_task("clustering")
     assert len(spec.validate({"texts": ["x"] * 10_000})["texts"]) == 10_000
-    with pytest.raises(Exception, match="at most 10000 texts"):
+    with pytest.raises(InputError, match="at most 10000 texts"):
         spec.validate({"texts": ["x"] * 10_001})
 
 
@@ -143,3 +144,9 @@ def test_texts_file_is_for_list_inputs(tmp_path: Path, capsys: pytest.CaptureFix
     source.write_text("id,text\n1,hello\n")
     assert main(["run", "sentiment", "--texts-file", str(source)]) == 2
     assert "--texts-file gives a list of texts; sentiment takes one text" in capsys.readouterr().err
+
+
+def test_the_cli_and_comparison_text_show_a_progress_partial() -> None:
+    from playground.formatting import format_output
+
+    assert format_output("clusters", {"progress": "embedded 1,000 of 3,000 texts"}) == "embedded 1,000 of 3,000 texts"

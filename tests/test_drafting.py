@@ -28,6 +28,7 @@ def test_draft_values_and_their_length(draft: str, tokens: int) -> None:
         ({"draft": "prompt-lookup:0"}, "from 1 to 64"),
         ({"draft": "prompt-lookup:65"}, "from 1 to 64"),
         ({"draft": "prompt-lookup:x"}, "from 1 to 64"),
+        ({"draft": "prompt-lookup:"}, "from 1 to 64"),
         ({"draft": "none:3"}, "choose none or prompt-lookup"),
         ({"draft": "prompt-lookup", "logprobs": 2}, "without logprobs"),
         ({"draft": "prompt-lookup", "num_beams": 2}, "without beams"),

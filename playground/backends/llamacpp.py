@@ -96,8 +96,9 @@ class LlamaCppBackend(Backend):
         llm = self.llm
         llm.draft_model = LlamaPromptLookupDecoding(num_pred_tokens=tokens) if tokens else None
         llm._logits_all = bool(tokens)
-        if tokens and llm.scores.shape[0] < llm.n_ctx():
-            llm.scores = np.empty((llm.n_ctx(), llm.n_vocab()), dtype=np.single)  # pages are touched as rows fill
+        rows = llm.n_ctx() if tokens else llm.n_batch  # the size llama-cpp-python gives it without logits_all
+        if llm.scores.shape[0] != rows:
+            llm.scores = np.empty((rows, llm.n_vocab()), dtype=np.single)  # pages are touched as rows fill
 
     def _stream_with_logprobs(self, prompt: Prompt, params: GenerationParams) -> Iterator[str]:
         """The sampling loop of create_completion, with the model's distribution read at every token.

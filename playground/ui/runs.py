@@ -130,7 +130,7 @@ def compare_section(
 
     `parameters` are the names and defaults of the form's values, as the task's own endpoint takes them.
     """
-    from ..cli import format_output  # the terminal rendering of every kind of output, shared
+    from ..formatting import format_output  # the terminal rendering of every kind of output, shared
 
     safety = Safety.from_env(policy.public)
     with gr.Accordion("Compare configurations side by side", open=False):

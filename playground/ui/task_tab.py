@@ -180,7 +180,7 @@ def endpoint(spec: TaskSpec, policy: Policy, safety: Safety, show: Callable[...,
             results = api.stream(spec.name, safety=safety, **inputs, **advanced_args)
             try:
                 for result in results:
-                    if not result.done and spec.display not in ("text", "edits"):
+                    if not result.done and spec.display not in ("text", "edits", "clusters"):
                         continue
                     yield [*show(result.output, cleaned), stats_line(result), result.to_dict()]
             finally:

@@ -102,8 +102,9 @@ def _clusters_view(spec: TaskSpec) -> View:
         for c in out["clusters"]:
             # A blank line ends the previous list; member texts and names are the user's and the model's: escaped.
             lines.append(f"**{c['id']}. {escape_markdown(c['name'])}** ({c['size']})\n")
-            many = c["size"] > SHOWN_MEMBERS  # then the members nearest the centroid stand for the rest
-            shown = (c.get("representatives") or c["members"])[:SHOWN_MEMBERS] if many else c["members"]
+            many = c["size"] > SHOWN_MEMBERS  # then the members nearest the centroid come first
+            central = c.get("representatives", [])
+            shown = [*central, *(m for m in c["members"] if m not in central)][:SHOWN_MEMBERS]
             lines += [f"- {escape_markdown(m)}" for m in shown]
             if many:
                 lines.append(f"- … and {c['size'] - len(shown):,} more (every member is in the JSON output)")
