@@ -17,7 +17,7 @@ from .metrics import load as load_metric
 from .models import DEFAULT_EMBEDDER, resolve
 from .public import user_message
 from .taskkit import split_sentences
-from .textio import json_line, jsonl_rows, read_text_file, singular_words
+from .textio import json_line, jsonl_rows, read_text_file, same_words, singular_words
 
 log = logging.getLogger(__name__)
 
@@ -96,15 +96,11 @@ def _summary_scores(preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[Ro
     }
 
 
-def _same_words(a: str, b: str) -> bool:
-    return re.findall(r"\w+", a.lower()) == re.findall(r"\w+", b.lower())
-
-
 def _style_scores(preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[Row]) -> dict[str, float]:
     """chrF against the human rewrite; the share of outputs that copy the input (the same words); and, for the
     positive and negative styles, the share that the playground's own sentiment task labels with the target."""
     sources = [_text(row, "source", "text") for row in rows]
-    scores = {**_chrf(preds, refs, rows), "copied": sum(map(_same_words, preds, sources)) / max(1, len(preds))}
+    scores = {**_chrf(preds, refs, rows), "copied": sum(map(same_words, preds, sources)) / max(1, len(preds))}
     polar = [(str(p), row["target_style"]) for p, row in zip(preds, rows, strict=True)
              if row.get("target_style") in ("positive", "negative")]  # fmt: skip
     if polar:

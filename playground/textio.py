@@ -219,3 +219,8 @@ def normalise_id(value: Any) -> str:
 def singular_words(text: str) -> list[str]:
     """The words of text, lower-cased, with a plural -s dropped ("heat pumps" -> heat, pump; "glass" stays)."""
     return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in text.lower().split()]
+
+
+def same_words(a: str, b: str) -> bool:
+    """True when b has a's words in a's order (case and punctuation aside): a copy, not a rewrite."""
+    return re.findall(r"\w+", a.lower()) == re.findall(r"\w+", b.lower())

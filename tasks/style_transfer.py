@@ -8,24 +8,19 @@ their meaning stays to the input (cosine similarity of their embeddings).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from playground.context import TaskContext
 from playground.registry import Input, TaskSpec
 from playground.taskkit import calibrated_probs, first_line
+from playground.textio import same_words
 
 TEMPLATE = "style_transfer.j2"
 STYLES = ("formal", "informal", "simple", "concise", "persuasive", "positive", "negative")
 SENTIMENTS = ("positive", "negative", "neutral")
 SAMPLE_TEMPERATURE = 0.8  # the extra candidates are sampled, each with its own seed
 HELP = "rewrites to rank: the first (greedy unless temperature is set) and sampled others; 1 keeps the first"
-
-
-def same_words(a: str, b: str) -> bool:
-    """True when b has a's words in a's order (case and punctuation aside): a copy, not a rewrite."""
-    return re.findall(r"\w+", a.lower()) == re.findall(r"\w+", b.lower())
 
 
 def style_probability(ctx: TaskContext, style: str, text: str) -> float | None:

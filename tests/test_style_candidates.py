@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pytest
 
 from playground import api
-from playground.tasks.style_transfer import same_words
+from playground.textio import same_words
 
 from .conftest import FakePool
 
