@@ -5,13 +5,9 @@ Each prints a ratio against its baseline, measured in the same process (`nlp-pla
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
-
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 # Twenty short sentences with learner's errors, written for this benchmark.
 SENTENCES = (
@@ -51,8 +47,10 @@ QUOTE = (
 
 
 def _summaries() -> list[str]:
-    rows = [json.loads(line) for line in (ASSETS / "eval" / "summarization.jsonl").read_text().splitlines() if line]
-    return [row["document"] for row in rows]
+    from .evaluation import read_eval_set
+    from .resources import data_dir
+
+    return [row["document"] for row in read_eval_set(data_dir("assets") / "eval" / "summarization.jsonl")]
 
 
 def _drafting_cases() -> list[tuple[str, list[dict[str, Any]]]]:
