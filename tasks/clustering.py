@@ -8,7 +8,7 @@ cluster is named from the members nearest its centroid.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import numpy as np
@@ -73,13 +73,15 @@ def representatives(vectors: np.ndarray, count: int = REPRESENTATIVES) -> list[i
     return [int(i) for i in np.argsort(-(vectors @ centroid), kind="stable")[:count]]
 
 
-def embed_in_batches(ctx: TaskContext, texts: list[str], vectors: list[np.ndarray]) -> Iterator[dict[str, Any]]:
-    """Embed the texts into `vectors`, reporting progress after each batch when there is more than one."""
+def embed_in_batches(ctx: TaskContext, texts: list[str]) -> Generator[dict[str, Any], None, np.ndarray]:
+    """Embed the texts, reporting progress after each batch when there is more than one; return the vectors."""
+    batches = []
     for start in range(0, len(texts), EMBED_BATCH):
-        vectors.append(ctx.embedder.embed(texts[start : start + EMBED_BATCH]))
+        batches.append(ctx.embedder.embed(texts[start : start + EMBED_BATCH]))
         done = min(start + EMBED_BATCH, len(texts))
         if len(texts) > EMBED_BATCH:
             yield {"progress": f"embedded {done:,} of {len(texts):,} texts"}
+    return np.concatenate(batches)
 
 
 def keywords(members: list[str], others: list[str], top: int = 3) -> str:
@@ -136,9 +138,7 @@ def project_2d(vectors: np.ndarray) -> list[list[float]]:
 
 def cluster(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]]:
     texts: list[str] = inputs["texts"]
-    batches: list[np.ndarray] = []
-    yield from embed_in_batches(ctx, texts, batches)
-    vectors = np.concatenate(batches)
+    vectors = yield from embed_in_batches(ctx, texts)
     requested = inputs["n_clusters"]
     if requested == "auto":
         k, silhouettes = choose_k(vectors)
