@@ -88,9 +88,10 @@ def test_grammar_fixes_plurals_with_exact_edits() -> None:
 
 def test_style_transfer_follows_the_chosen_style() -> None:
     text = "The food was cold."
-    positive = api.run("style_transfer", text=text, style="positive").output["text"]
+    # Candidates are sampled: a fixed seed keeps the run repeatable (seeds 0-4 all pass).
+    positive = api.run("style_transfer", text=text, style="positive", seed=0).output["text"]
     assert positive and positive != text and "cold" not in positive.lower()
-    negative = api.run("style_transfer", text="The staff were friendly.", style="negative").output["text"]
+    negative = api.run("style_transfer", text="The staff were friendly.", style="negative", seed=0).output["text"]
     assert negative and "friendly" not in negative.lower().replace("unfriendly", "")
 
 
