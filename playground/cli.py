@@ -199,6 +199,19 @@ def describe(config: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in config.items()) or "defaults"
 
 
+def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
+    """The model beside a do-nothing baseline on each public set: one Markdown table, printed and written."""
+    from tqdm import tqdm
+
+    from .report import write_report
+
+    bar = lambda label, total: lambda items: tqdm(items, total=total, desc=label, unit="item", file=sys.stderr)  # noqa: E731
+    text, failed = write_report(Path(args.output), args.benchmarks, args.split, args.limit, args.task, bar)
+    print(text, end="", file=out)
+    print(f"report -> {args.output}" + (f", {failed} sets failed" if failed else ""), file=sys.stderr)
+    return 1 if failed else 0
+
+
 def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
     from . import bench
 
@@ -326,6 +339,14 @@ def build_parser() -> argparse.ArgumentParser:
                     help="run a second configuration with these changes (model=..., method=...)")  # fmt: skip
     ev.add_argument("--output", help="per-item results JSONL (default: <data>.<task>.results.jsonl)")
     ev.set_defaults(func=cmd_eval)
+
+    rep = sub.add_parser("report", parents=[common], help="the model beside a do-nothing baseline on the public sets")
+    rep.add_argument("--benchmarks", metavar="DIR", help="the public sets (default: ../shared/benchmarks)")
+    rep.add_argument("--split", choices=["dev", "test"], default="test", help="the half reported (default: test)")
+    rep.add_argument("--limit", type=int, help="the first N items of each set")
+    rep.add_argument("--task", action="extend", nargs="+", metavar="TASK", help="only these tasks (default: all)")
+    rep.add_argument("--output", default="quality-report.md", help="where to write the table")
+    rep.set_defaults(func=cmd_report)
 
     bench = sub.add_parser("bench", parents=[common], help="measure speed against a baseline run in the same process")
     bench.add_argument("names", nargs="*", metavar="NAME",
