@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -41,7 +40,9 @@ class LlamaCppBackend(Backend):
         path = ref.preset.locate() if ref.preset else ref.source
         threads = int(os.environ.get("NLP_PLAYGROUND_THREADS", 0)) or max(1, os.cpu_count() or 1)
         try:
-            self.llm = llama_cpp.Llama(model_path=str(path), n_ctx=N_CTX, n_threads=threads, verbose=False)
+            self.llm = llama_cpp.Llama(
+                model_path=str(path), n_ctx=N_CTX, n_threads=threads, n_threads_batch=threads, verbose=False
+            )
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"llama.cpp cannot load {ref.name!r} from {path}: {exc}") from None
         self.context_length = self.llm.n_ctx()
@@ -164,7 +165,9 @@ class LlamaCppBackend(Backend):
         return _log_softmax(np.ctypeslib.as_array(logits, shape=(self.llm.n_vocab(),)).astype(np.float64))
 
     def score(self, context: str, continuations: Sequence[str]) -> list[float]:
-        # The shared context is evaluated once; each continuation then reuses its KV cache.
+        # The shared context is evaluated once; each continuation then reuses its KV cache and is evaluated in one
+        # batch, with the logits of every one of its tokens kept (a long continuation, as in channel scoring or a
+        # sentence's fluency, costs one pass instead of one pass per token).
         ctx_tokens = self._tokens(context, bos=True)
         results = []
         with self._lock:
@@ -177,12 +180,28 @@ class LlamaCppBackend(Backend):
                     raise ModelError(f"the continuation {cont!r} has no tokens")
                 total = float(after_context[tokens[0]])
                 self.llm.n_tokens = len(ctx_tokens)  # drop the previous continuation from the cache
-                for current, following in itertools.pairwise(tokens):
-                    self.llm.eval([current])
-                    total += float(self._last_logprobs()[following])
+                if len(tokens) > 1:
+                    total += self._continuation_logprob(len(ctx_tokens), tokens)
                 results.append(total)
             self.llm.reset()
         return results
+
+    def _continuation_logprob(self, start: int, tokens: list[int]) -> float:
+        """Log-probability of tokens[1:] given what precedes them, from one batched evaluation of tokens[:-1]."""
+        llm = self.llm
+        kept = llm.scores
+        llm._logits_all = True  # keep every evaluated position's logits in llm.scores (rows by absolute position)
+        if kept.shape[0] < llm.n_ctx():
+            llm.scores = np.empty((llm.n_ctx(), llm.n_vocab()), dtype=np.single)  # pages are touched as rows fill
+        try:
+            llm.eval(tokens[:-1])
+            rows = llm.scores[start : start + len(tokens) - 1].astype(np.float64)
+        finally:
+            llm._logits_all = False
+            llm.scores = kept
+        top = rows.max(axis=1, keepdims=True)
+        logprobs = rows - top - np.log(np.exp(rows - top).sum(axis=1, keepdims=True))
+        return float(logprobs[np.arange(len(tokens) - 1), tokens[1:]].sum())
 
     def count_tokens(self, text: str) -> int:
         return len(self._tokens(text, bos=False))
