@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .bench_quality import bench_techniques
 from .bench_speed import SPEED_BENCHES
 from .errors import InputError
 
@@ -176,6 +177,7 @@ BENCHES: dict[str, Callable[[], str]] = {
     "duplicates": bench_duplicates,
     "embedding-cache": bench_embedding_cache,
     **SPEED_BENCHES,
+    "techniques": bench_techniques,
 }
 
 

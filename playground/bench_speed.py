@@ -151,7 +151,7 @@ def bench_throughput(n: int = 1_000, rounds: int = 10) -> str:
     backend, _ = POOL.get(resolve("smollm2-135m"))
     assert isinstance(backend, LlamaCppBackend)
     texts = reviews(n)
-    list(api.run_batch("sentiment", [{"text": t} for t in texts[:4]]))  # warm-up: the calibration, model pages
+    list(api.run_batch("sentiment", [{"text": t, "method": "score"} for t in texts[:4]]))  # warm-up: calibration, pages
     prompts = [backend._tokens(render("sentiment.j2", text=t), bos=True) for t in texts]
     packer = SequencePacker(backend)
     seconds = {"floor": 0.0, "api": 0.0, "packed": 0.0}
@@ -167,7 +167,7 @@ def bench_throughput(n: int = 1_000, rounds: int = 10) -> str:
             single.append(packer.label_logits(backend.llm.ctx, -1))
         seconds["floor"] += time.perf_counter() - began
         began = time.perf_counter()
-        items = list(api.run_batch("sentiment", [{"id": i, "text": texts[i]} for i in part]))
+        items = list(api.run_batch("sentiment", [{"id": i, "text": texts[i], "method": "score"} for i in part]))
         seconds["api"] += time.perf_counter() - began
         failed += sum(1 for item in items if item.error)
         began = time.perf_counter()

@@ -101,14 +101,34 @@ def calibrated_probs(
     return [a / total for a in adjusted], loglik
 
 
-def choice_runner(template: str, labels: Callable[[Inputs], Sequence[str]], *, text_key: str = "text") -> Runner:
-    """A task that scores every allowed label by log-likelihood; the answer is always one of them."""
+def channel_probs(
+    ctx: TaskContext, template: str, inputs: Inputs, labels: Sequence[str], text_key: str
+) -> tuple[list[float], list[float]]:
+    """Noisy-channel scoring: how likely the text is after a prompt that names each label (P(text | label)).
 
-    def run(ctx: TaskContext, inputs: Inputs) -> Iterator[Output]:
-        choices = list(labels(inputs))
-        yield top_choice(choices, *calibrated_probs(ctx, template, inputs, choices, text_key))
+    The text is the continuation, so each label costs one pass over it; a label the model likes to say for any text
+    cannot win by being easy to say. Returns the probabilities (softmax over labels) and each log-likelihood.
+    """
+    text = str(inputs[text_key])
+    loglik = [ctx.llm.score(ctx.render(template, **{**inputs, "label": label}), [f" {text}"])[0] for label in labels]
+    return softmax(loglik), loglik
 
-    return run
+
+def embedding_probs(ctx: TaskContext, text: str, labels: Sequence[str], temperature: float = 0.05) -> list[float]:
+    """Zero-shot by the embedder: the text's cosine to "This text is about <label>." for each label, softened.
+
+    The temperature turns cosines (a few hundredths apart) into probabilities a vote can weigh.
+    """
+    vectors = ctx.embedder.embed([text, *(f"This text is about {label}." for label in labels)])
+    cosines = [float(vectors[0] @ vectors[i + 1]) for i in range(len(labels))]
+    return softmax([c / temperature for c in cosines])
+
+
+def weighted_vote(members: Sequence[tuple[float, Sequence[float]]]) -> list[float]:
+    """Combine label distributions by a weighted sum of their log-probabilities (a product of experts)."""
+    size = len(members[0][1])
+    logits = [sum(w * math.log(max(probs[i], 1e-9)) for w, probs in members) for i in range(size)]
+    return softmax(logits)
 
 
 _ABBREVIATIONS = ("mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "no", "fig", "u.s")

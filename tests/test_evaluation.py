@@ -22,7 +22,7 @@ def test_choice_task_scores_accuracy_and_lists_the_worst(fake_pool: FakePool) ->
     # The fake prefers " positive" for every text, so the negative items are the misses.
     fake_pool.fake("smollm2-135m").scorer = lambda context, labels: [0.0 if "positive" in x else -5.0 for x in labels]
     rows = [{"id": 1, "text": "good", "label": "positive"}, {"id": 2, "text": "bad", "label": "negative"}]
-    report = evaluation.evaluate("sentiment", rows, pool=fake_pool)
+    report = evaluation.evaluate("sentiment", rows, {"method": "score"}, pool=fake_pool)
     assert report.metrics["accuracy"] == 0.5 and report.metrics["n"] == 2
     assert [i.id for i in report.worst(1)] == [2]
 

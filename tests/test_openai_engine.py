@@ -171,7 +171,7 @@ def expected_sentiment(text: str) -> list[float]:
 
 @pytest.mark.parametrize("text", ["I loved every minute of it", "Dull, slow and far too long"])
 def test_echo_scoring_follows_the_servers_logprobs(server: StubServer, text: str) -> None:
-    result = run("sentiment", server, text=text)
+    result = run("sentiment", server, text=text, method="score")
     expected = expected_sentiment(text)
     assert result.scorer == "echo"
     assert result.output["label"] == LABELS[expected.index(max(expected))]

@@ -56,7 +56,7 @@ def test_choice_task_picks_the_best_calibrated_label(fake_pool: FakePool) -> Non
         if "Review: N/A" in context or "Review: \n" in context or "[MASK]" in context
         else [-0.5, -0.6, -2.0]
     )
-    result = api.run("sentiment", pool=fake_pool, text="It was awful.")
+    result = api.run("sentiment", pool=fake_pool, text="It was awful.", method="score")
     assert result.output["label"] == "negative"
     assert sum(result.output["scores"].values()) == pytest.approx(1.0)
     contexts = [call[1][0] for call in fake.history if call[0] == "score"]

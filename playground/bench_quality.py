@@ -1,0 +1,68 @@
+"""What each quality technique costs in time: `nlp-playground bench techniques`.
+
+Every technique that became a task's default is timed against the behaviour it replaced, on the same inputs, in the
+same process, taking turns item by item so a change in the machine's speed meets both. The inputs are the bundled
+eval sets (`assets/eval/`), so the bench needs nothing outside the package.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Technique:
+    """A task's default against the old behaviour, as the option that switches between them."""
+
+    task: str
+    eval_set: str  # a bundled eval set the inputs come from
+    inputs: Callable[[dict[str, Any]], dict[str, Any]]
+    new: dict[str, Any]
+    old: dict[str, Any]
+
+
+TECHNIQUES = (
+    Technique("sentiment", "sentiment", lambda r: {"text": r["text"]}, {"method": "ensemble"}, {"method": "score"}),
+    Technique(
+        "classification",
+        "classification",
+        lambda r: {"text": r["text"], "labels": r["labels"]},
+        {"method": "ensemble"},
+        {"method": "score"},
+    ),
+)
+
+
+def _seconds(task: str, arguments: dict[str, Any]) -> float:
+    from . import api
+
+    start = time.perf_counter()
+    api.run(task, seed=0, **arguments)
+    return time.perf_counter() - start
+
+
+def bench_techniques(limit: int = 12) -> str:
+    """Seconds per item of each technique and of what it replaced, and their ratio."""
+    from .evaluation import read_eval_set
+    from .resources import data_dir
+
+    lines = ["quality techniques, seconds per item (the new default against the old behaviour, same inputs):"]
+    for technique in TECHNIQUES:
+        rows = read_eval_set(data_dir("assets") / "eval" / f"{technique.eval_set}.jsonl", limit)
+        *items, spare = [technique.inputs(row) for row in rows]
+        for arguments in (technique.new, technique.old):  # warm-up on an item not timed: loads, calibration, fits
+            _seconds(technique.task, {**spare, **arguments})
+        new = old = 0.0
+        for item in items:
+            new += _seconds(technique.task, {**item, **technique.new})
+            old += _seconds(technique.task, {**item, **technique.old})
+        option = ", ".join(f"{k}={v}" for k, v in technique.new.items())
+        before = ", ".join(f"{k}={v}" for k, v in technique.old.items())
+        lines.append(
+            f"  {technique.task} {option}: {new / len(items):.3f} s against {before} {old / len(items):.3f} s, "
+            f"x{new / old:.2f} the time ({len(items)} items)"
+        )
+    return "\n".join(lines)

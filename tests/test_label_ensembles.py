@@ -1,0 +1,126 @@
+"""The sentiment ensemble: its voters (calibrated label scores, the noisy channel, the exemplar classifier) and how
+they are combined; on fakes for the wiring, on the embedded models for the labels."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import pytest
+
+from playground import api
+from playground.exemplars import exemplars
+from playground.taskkit import weighted_vote
+from tests.conftest import FakePool
+
+
+def test_weighted_vote_multiplies_the_voters_distributions() -> None:
+    combined = weighted_vote([(1.0, [0.6, 0.4]), (0.5, [0.2, 0.8])])
+    left, right = 0.6 * math.sqrt(0.2), 0.4 * math.sqrt(0.8)
+    assert combined == pytest.approx([left / (left + right), right / (left + right)])
+    # A voter with weight 0 changes nothing; a confident voter can overturn a hesitant one.
+    assert weighted_vote([(1.0, [0.55, 0.45]), (0.0, [0.01, 0.99])]) == pytest.approx([0.55, 0.45])
+    assert weighted_vote([(1.0, [0.55, 0.45]), (0.7, [0.1, 0.9])])[1] > 0.5
+
+
+def test_the_sentiment_exemplars_cover_every_label_without_repeats() -> None:
+    rows = exemplars("sentiment")
+    counts = Counter(r["label"] for r in rows)
+    assert set(counts) == {"positive", "negative", "neutral"}
+    assert counts["positive"] >= 50 and counts["negative"] >= 50 and counts["neutral"] >= 15
+    texts = [r["text"].lower() for r in rows]
+    assert len(set(texts)) == len(texts)
+
+
+def test_the_ensemble_asks_each_voter_and_lets_them_outvote_the_prompt(fake_pool: FakePool) -> None:
+    llm = fake_pool.fake("smollm2-135m")
+
+    def scorer(context: str, continuations: list[str]) -> list[float]:
+        if context.startswith("A ") and context.endswith("review:"):  # the channel: P(text | label)
+            return [-9.0 if "positive" in context else -3.0 if "negative" in context else -8.0]
+        if "Cold soup" not in context:  # a content-free input: the prompt's own bias, even
+            return [-1.0, -1.0, -1.0]
+        return [-0.5, -0.7, -3.0]  # the label prompt: slightly positive for the review
+
+    llm.scorer = scorer
+    result = api.run("sentiment", pool=fake_pool, text="Cold soup, rude staff.")
+    out = result.output
+    assert set(out["voters"]) == {"prompt", "channel", "exemplars"}
+    assert out["voters"]["prompt"]["positive"] > out["voters"]["prompt"]["negative"]
+    assert out["voters"]["channel"]["negative"] > 0.9
+    assert out["label"] == "negative"  # the channel's confidence outweighs the prompt's lean
+    channel_calls = [c[1] for c in llm.history if c[0] == "score" and str(c[1][0]).endswith("review:")]  # type: ignore[index]
+    assert [call[0] for call in channel_calls] == [f"A {x} review:" for x in ("positive", "negative", "neutral")]  # type: ignore[index]
+    assert all(call[1] == [" Cold soup, rude staff."] for call in channel_calls)  # type: ignore[index]
+    embedded = [c[1] for c in fake_pool.fake("minilm-l6-v2").history if c[0] == "embed"]
+    assert ["Cold soup, rude staff."] in embedded
+
+
+def test_score_alone_has_no_voters(fake_pool: FakePool) -> None:
+    fake_pool.fake("smollm2-135m").scorer = lambda context, labels: [-0.5, -0.7, -3.0]
+    out = api.run("sentiment", pool=fake_pool, text="Fine.", method="score").output
+    assert "voters" not in out and out["label"] == "positive"
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("The food was cold.", "negative"),  # the calibrated prompt alone calls this positive
+        ("The battery died after two days and support never answered.", "negative"),
+        ("What a wonderful, funny and moving film!", "positive"),
+        ("Our guide was friendly and the views were breathtaking.", "positive"),
+    ],
+)
+def test_the_ensemble_labels_reviews_on_the_embedded_models(text: str, label: str) -> None:
+    out = api.run("sentiment", text=text, seed=0).output
+    assert out["label"] == label
+    assert out["scores"][label] > 0.5
+    assert all(sum(v.values()) == pytest.approx(1.0) for v in out["voters"].values())
+
+
+def test_classification_votes_with_the_embedder_on_label_sentences(fake_pool: FakePool) -> None:
+    fake_pool.fake("smollm2-135m").scorer = lambda context, labels: [-1.0] * len(labels)  # the LLM has no opinion
+    out = api.run("classification", pool=fake_pool, text="Goals in the final.", labels="Sports, Business").output
+    embedded = [c[1] for c in fake_pool.fake("minilm-l6-v2").history if c[0] == "embed"]
+    assert ["Goals in the final.", "This text is about Sports.", "This text is about Business."] in embedded
+    assert set(out["voters"]) == {"prompt", "embedder"}
+    assert out["voters"]["prompt"]["Sports"] == pytest.approx(0.5)
+    # With the LLM undecided, the embedder's vote is the answer.
+    embedder_choice = max(out["voters"]["embedder"], key=out["voters"]["embedder"].get)
+    assert out["label"] == embedder_choice
+    alone = api.run("classification", pool=fake_pool, text="Goals.", labels="Sports, Business", method="score").output
+    assert "voters" not in alone
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("The striker scored twice in the cup final on Saturday.", "sports"),
+        ("The central bank raised interest rates to slow inflation.", "business"),
+        ("Researchers unveiled a faster chip for smartphones.", "science and technology"),
+        ("The prime minister met rebel leaders to discuss a ceasefire.", "politics"),
+    ],
+)
+def test_classification_ensemble_on_the_embedded_models(text: str, label: str) -> None:
+    labels = ["sports", "business", "science and technology", "politics"]
+    out = api.run("classification", text=text, labels=labels).output
+    assert out["label"] == label
+    assert set(out["voters"]["embedder"]) == set(labels)
+
+
+def test_the_technique_bench_compares_valid_options_of_each_task() -> None:
+    from playground.bench_quality import TECHNIQUES
+    from playground.evaluation import read_eval_set
+    from playground.registry import get_task
+    from playground.resources import data_dir
+
+    for technique in TECHNIQUES:
+        spec = get_task(technique.task)
+        row = read_eval_set(data_dir("assets") / "eval" / f"{technique.eval_set}.jsonl", 1)[0]
+        for option in (technique.new, technique.old):
+            spec.validate({**technique.inputs(row), **option})  # raises on an unknown option or value
+        assert technique.new != technique.old
+        defaults = spec.validate(technique.inputs(row))
+        assert all(defaults[k] == v for k, v in technique.new.items())  # the bench times the task's default
