@@ -264,7 +264,8 @@ def read_eval_set(path: Path, limit: int | None = None, split: str | None = None
 
     With `split`, only the rows of that split are kept (and rows without one). A set whose rows name no split
     (the public sets) is split by position: `dev` is its first half, `test` the rest. `limit` counts the rows
-    kept. A row's `documents` folder, relative to the eval file, becomes an absolute path.
+    kept. A row's `documents` folder, relative to the eval file, becomes an absolute path. In a set with labels
+    and no per-row `labels`, every row is offered the whole set's labels, whatever the split or limit keeps.
     """
     if limit is not None and limit < 1:
         raise InputError(f"the limit must be at least 1, got {limit}")
@@ -273,6 +274,10 @@ def read_eval_set(path: Path, limit: int | None = None, split: str | None = None
         if isinstance(row, PlaygroundError):
             raise InputError(f"{path.name}: {row}")
         rows.append(row)
+    offered = sorted({str(r["label"]) for r in rows if "label" in r})
+    if offered and not any("labels" in r for r in rows):
+        # A label task chooses among the whole set's labels, not only those of the items a split or limit keeps.
+        rows = [{**r, "labels": offered} for r in rows]
     if split is not None:
         rows = _split(rows, split, path.name)
     rows = [eval_documents.resolve_documents(row, path.parent) for row in rows[:limit]]

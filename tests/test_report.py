@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from playground import report
+from playground import evaluation, report
 from playground.cli import main
 from playground.errors import InputError
 
@@ -85,10 +85,13 @@ def test_a_public_set_in_one_file_is_halved_and_jfleg_is_read_whole() -> None:
     assert command == "nlp-playground eval grammar --data $B/jfleg-test.jsonl --limit 3"
 
 
-def test_classification_is_offered_every_label_of_the_set() -> None:
-    whole = [{"text": t, "label": t} for t in ("World", "Sports", "Business")]
-    assert report.label_choice(whole[:1], whole) == {"labels": ["Business", "Sports", "World"]}
-    assert report.label_choice(whole, whole) == {}  # the eval finds them all among the items already
+def test_classification_is_offered_every_label_of_the_set(tmp_path: Path) -> None:
+    rows = [{"text": f"t{i}", "label": label} for i, label in enumerate(("World", "World", "Sports", "Business"))]
+    data = tmp_path / "set.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    kept = evaluation.read_eval_set(data, limit=1)  # one item, one label: the choice is still the set's
+    assert kept[0]["labels"] == ["Business", "Sports", "World"]
+    assert evaluation.read_eval_set(data, split="test")[0]["labels"] == ["Business", "Sports", "World"]
     command = report.command_for("classification", "agnews-400.jsonl", "test", 2, {"labels": ["Sci/Tech", "World"]})
     words = shlex.split(command)  # the command line a shell would see
     assert words[words.index("--param") + 1] == 'labels=["Sci/Tech", "World"]'

@@ -169,6 +169,8 @@ class LlamaCppBackend(Backend):
         # batch, with the logits of every one of its tokens kept (a long continuation, as in channel scoring or a
         # sentence's fluency, costs one pass instead of one pass per token).
         ctx_tokens = self._tokens(context, bos=True)
+        if not ctx_tokens:  # a model without a BOS token has nothing to predict the first token from
+            raise ModelError("the scoring context is empty: give the continuation something to follow")
         results = []
         with self._lock:
             self.llm.reset()
