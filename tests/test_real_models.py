@@ -21,6 +21,21 @@ def test_sentiment_of_clear_reviews() -> None:
     assert good.model == "smollm2-135m" and good.engine == "llama.cpp"
 
 
+def test_llama_cpp_scores_a_long_continuation_as_the_sum_of_its_tokens() -> None:
+    from playground.backends import POOL
+    from playground.errors import ModelError
+    from playground.models import resolve
+
+    backend, _ = POOL.get(resolve("smollm2-135m"))
+    context, words = "A positive review:", [" The", " staff", " were", " lovely", "."]
+    whole = backend.score(context, ["".join(words)])[0]  # one batched pass over the continuation
+    stepwise = sum(backend.score(context + "".join(words[:i]), [w])[0] for i, w in enumerate(words))
+    assert whole == pytest.approx(stepwise, abs=0.3)  # batching rounds differently, nothing more
+    assert backend.score(context, [" The staff were lovely.", " The staff were lovely. Awful."])[0] == whole
+    with pytest.raises(ModelError, match="empty"):
+        backend.score("", [" text"])
+
+
 def test_classification_returns_one_of_the_users_labels() -> None:
     labels = ["sports", "politics", "cooking"]
     sport = api.run("classification", text="The striker scored a late goal and the team won the match.", labels=labels)
