@@ -16,6 +16,7 @@ from .errors import InputError, PlaygroundError
 from .metrics import load as load_metric
 from .models import DEFAULT_EMBEDDER, resolve
 from .public import user_message
+from .style_measures import moved
 from .taskkit import split_sentences
 from .textio import json_line, jsonl_rows, read_text_file, same_words, singular_words
 
@@ -97,8 +98,9 @@ def _summary_scores(preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[Ro
 
 
 def _style_scores(preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[Row]) -> dict[str, float]:
-    """chrF against the human rewrite; the share of outputs that copy the input (the same words); and, for the
-    positive and negative styles, the share that the playground's own sentiment task labels with the target."""
+    """chrF against the human rewrite; the share of outputs that copy the input (the same words); for the
+    positive and negative styles, the share that the playground's own sentiment task labels with the target; and
+    for formal, informal, simple and concise, the share further in that style than the input (`moved`)."""
     sources = [_text(row, "source", "text") for row in rows]
     scores = {**_chrf(preds, refs, rows), "copied": sum(map(same_words, preds, sources)) / max(1, len(preds))}
     polar = [(str(p), row["target_style"]) for p, row in zip(preds, rows, strict=True)
@@ -110,6 +112,10 @@ def _style_scores(preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[Row]
             log.warning("target_style left out: the sentiment task failed: %s", exc)
             return scores
         scores["target_style"] = sum(label == want for label, (_, want) in zip(labels, polar, strict=True)) / len(polar)
+    moves = [moved(str(row.get("target_style")), str(p), src) for p, row, src in zip(preds, rows, sources, strict=True)]
+    measured = [m for m in moves if m is not None]
+    if measured:  # formal, informal, simple, concise: the rewrite is further in the style than its input
+        scores["moved"] = sum(measured) / len(measured)
     return scores
 
 

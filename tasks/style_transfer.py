@@ -2,8 +2,9 @@
 
 With `candidates` above 1, the first rewrite (greedy by default) is joined by sampled ones, and they are ranked:
 a rewrite that only copies the input's words is last, and the rest by the product of how well they carry the target
-style (for positive and negative, the sentiment task's own calibrated probability of that label) and how close
-their meaning stays to the input (cosine similarity of their embeddings).
+style (for positive and negative, the sentiment task's own calibrated probability of that label; for formal,
+informal, simple and concise, the model-free measures of `playground.style_measures`) and how close their meaning
+stays to the input (cosine similarity of their embeddings).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from playground.context import TaskContext
 from playground.registry import Input, TaskSpec
+from playground.style_measures import style_score
 from playground.taskkit import calibrated_probs, first_line
 from playground.textio import same_words
 
@@ -23,12 +25,18 @@ SAMPLE_TEMPERATURE = 0.8  # the extra candidates are sampled, each with its own 
 HELP = "rewrites to rank: the first (greedy unless temperature is set) and sampled others; 1 keeps the first"
 
 
-def style_probability(ctx: TaskContext, style: str, text: str) -> float | None:
-    """How strongly text carries the style, by the playground's own scorer; None for a style it cannot measure."""
-    if style not in ("positive", "negative"):
-        return None
-    probs, _ = calibrated_probs(ctx, "sentiment.j2", {"text": text}, SENTIMENTS, "text")
-    return probs[SENTIMENTS.index(style)]
+def style_probability(ctx: TaskContext, style: str, text: str, source: str) -> float | None:
+    """How strongly text carries the style, from 0 to 1; None for a style nothing here measures (persuasive).
+
+    positive / negative: the sentiment task's calibrated probability of that label. formal, informal, simple and
+    concise: the model-free measures of `style_measures`, with a floor of 0.1 so that closeness of meaning still
+    orders the rewrites that do not move (a concise rewrite no shorter than its input scores 0 otherwise).
+    """
+    if style in ("positive", "negative"):
+        probs, _ = calibrated_probs(ctx, "sentiment.j2", {"text": text}, SENTIMENTS, "text")
+        return probs[SENTIMENTS.index(style)]
+    measured = style_score(style, text, source)
+    return None if measured is None else (0.1 + measured) / 1.1
 
 
 def ranked(ctx: TaskContext, text: str, style: str, options: list[str]) -> list[dict[str, Any]]:
@@ -37,7 +45,7 @@ def ranked(ctx: TaskContext, text: str, style: str, options: list[str]) -> list[
     rows = []
     for option, vector in zip(options, vectors[1:], strict=True):
         meaning = float(vector @ vectors[0])
-        probability = style_probability(ctx, style, option)
+        probability = style_probability(ctx, style, option, text)
         score = (probability if probability is not None else 1.0) * max(meaning, 0.0)
         row = {"text": option, "score": round(score, 4), "meaning": round(meaning, 4), "copy": same_words(text, option)}
         rows.append(row | ({"style": round(probability, 4)} if probability is not None else {}))
