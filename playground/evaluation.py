@@ -103,19 +103,19 @@ def _style_scores(preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[Row]
     for formal, informal, simple and concise, the share further in that style than the input (`moved`)."""
     sources = [_text(row, "source", "text") for row in rows]
     scores = {**_chrf(preds, refs, rows), "copied": sum(map(same_words, preds, sources)) / max(1, len(preds))}
-    polar = [(str(p), row["target_style"]) for p, row in zip(preds, rows, strict=True)
-             if row.get("target_style") in ("positive", "negative")]  # fmt: skip
+    styles = [str(row.get("target_style", row.get("style"))) for row in rows]
+    moves = [moved(style, str(p), src) for style, p, src in zip(styles, preds, sources, strict=True)]
+    measured = [m for m in moves if m is not None]
+    if measured:  # formal, informal, simple, concise: the rewrite is further in the style than its input
+        scores["moved"] = sum(measured) / len(measured)
+    polar = [(str(p), style) for p, style in zip(preds, styles, strict=True) if style in ("positive", "negative")]
     if polar:
-        try:
-            labels = [api.run("sentiment", text=p or ".").output["label"] for p, _ in polar]
+        try:  # the label scores alone, as style transfer's ranking uses them
+            labels = [api.run("sentiment", text=p or ".", method="score").output["label"] for p, _ in polar]
         except PlaygroundError as exc:  # the metric is left out; the report keeps the others
             log.warning("target_style left out: the sentiment task failed: %s", exc)
             return scores
         scores["target_style"] = sum(label == want for label, (_, want) in zip(labels, polar, strict=True)) / len(polar)
-    moves = [moved(str(row.get("target_style")), str(p), src) for p, row, src in zip(preds, rows, sources, strict=True)]
-    measured = [m for m in moves if m is not None]
-    if measured:  # formal, informal, simple, concise: the rewrite is further in the style than its input
-        scores["moved"] = sum(measured) / len(measured)
     return scores
 
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 
-_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
 _VOWELS = re.compile(r"[aeiouy]+")
-_CONTRACTION = re.compile(r"\b\w+'(?:t|re|m|ll|ve|d|s)\b|\b\w+n't\b", re.IGNORECASE)
+# Contractions; of the 's forms only those of pronouns and "let's" (a possessive, "the manager's", is formal).
+_CONTRACTION = re.compile(
+    r"\b\w+['’](?:t|re|m|ll|ve|d)\b|\b(?:it|that|he|she|what|there|here|who|let)['’]s\b", re.IGNORECASE
+)
 # Words and spellings that mark casual writing (chat, texting, speech).
 CASUAL = frozenset(
     {
@@ -109,4 +112,4 @@ def moved(style: str, text: str, source: str) -> bool | None:
     after, before = style_score(style, text, source), style_score(style, source, source)
     if after is None or before is None:
         return None
-    return after > before + 1e-9
+    return bool(words(text)) and after > before + 1e-9  # an empty rewrite moved nowhere

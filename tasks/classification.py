@@ -56,6 +56,7 @@ SPEC = TaskSpec(
     ),
     templates=("classification.j2",),
     run=classify,
+    embedder="minilm-l6-v2",
     display="label",
     order=70,
     group="Analyse",

@@ -34,10 +34,12 @@ def test_the_sentiment_exemplars_cover_every_label_without_repeats() -> None:
 
 def test_the_ensemble_asks_each_voter_and_lets_them_outvote_the_prompt(fake_pool: FakePool) -> None:
     llm = fake_pool.fake("smollm2-135m")
+    # The exemplar voter runs for real here, on the fake embedder's vectors: its lean is whatever they give, so the
+    # channel below is made confident enough to decide whatever it says.
 
     def scorer(context: str, continuations: list[str]) -> list[float]:
         if context.startswith("A ") and context.endswith("review:"):  # the channel: P(text | label)
-            return [-9.0 if "positive" in context else -3.0 if "negative" in context else -8.0]
+            return [-30.0 if "positive" in context else -3.0 if "negative" in context else -30.0]
         if "Cold soup" not in context:  # a content-free input: the prompt's own bias, even
             return [-1.0, -1.0, -1.0]
         return [-0.5, -0.7, -3.0]  # the label prompt: slightly positive for the review
@@ -54,6 +56,21 @@ def test_the_ensemble_asks_each_voter_and_lets_them_outvote_the_prompt(fake_pool
     assert all(call[1] == [" Cold soup, rude staff."] for call in channel_calls)  # type: ignore[index]
     embedded = [c[1] for c in fake_pool.fake("minilm-l6-v2").history if c[0] == "embed"]
     assert ["Cold soup, rude staff."] in embedded
+
+
+def test_a_server_that_cannot_echo_skips_the_channel() -> None:
+    from playground.backends import ModelPool
+    from playground.stubserver import StubServer
+
+    def top(prompt: str) -> dict[str, float]:
+        return {" negative": -0.2, " positive": -2.0, " neutral": -2.5} if "zebra" in prompt else {" x": -1.0}
+
+    with StubServer(echo_logprobs=False, top_logprobs=top) as server:
+        remote = {"engine": "openai", "base_url": server.base_url, "pool": ModelPool()}
+        result = api.run("sentiment", text="the zebra film", **remote)
+    assert str(result.scorer).startswith("next-token")
+    assert set(result.output["voters"]) == {"prompt", "exemplars"}  # a request per review token is not spent
+    assert not any("review:" in str(body.get("prompt", "")) for body in server.bodies if body)
 
 
 def test_score_alone_has_no_voters(fake_pool: FakePool) -> None:

@@ -111,8 +111,12 @@ def test_the_markdown_table_shows_both_columns_and_errors_in_a_row() -> None:
     assert "| jfleg-test | – | GLEU | error: a \\| b c |" in lines[4]
 
 
-def test_the_report_runs_the_model_and_the_baseline_on_the_same_split(tmp_path: Path, fake_pool: FakePool) -> None:
-    # The fake prefers "positive" for every review; the dev half's majority is negative.
+def test_the_report_runs_the_model_and_the_baseline_on_the_same_split(
+    tmp_path: Path, fake_pool: FakePool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every voter is undecided (the fake's prompt bias calibrates away, the exemplar vote is made even), so the task
+    # answers "positive", its first label, for every review; the dev half's majority is negative.
+    monkeypatch.setattr("playground.tasks.sentiment.exemplar_probs", lambda ctx, name, text, labels: [1 / 3] * 3)
     fake_pool.fake("smollm2-135m").scorer = lambda context, labels: [0.0 if "positive" in x else -5.0 for x in labels]
     write_set(tmp_path / "sst2-dev.jsonl", reviews("nnp" + "ppn"))
     rows = report.quality_report(tmp_path, "test", tasks=["sentiment", "grammar"], pool=fake_pool)

@@ -180,6 +180,12 @@ class LlamaCppBackend(Backend):
                 tokens = self._tokens(cont, bos=False)
                 if not tokens:
                     raise ModelError(f"the continuation {cont!r} has no tokens")
+                if len(ctx_tokens) + len(tokens) > self.context_length:
+                    self.llm.reset()
+                    raise ModelError(
+                        f"the text is too long to score: {len(ctx_tokens) + len(tokens)} tokens, and the model "
+                        f"reads at most {self.context_length}"
+                    )
                 total = float(after_context[tokens[0]])
                 self.llm.n_tokens = len(ctx_tokens)  # drop the previous continuation from the cache
                 if len(tokens) > 1:
@@ -191,15 +197,16 @@ class LlamaCppBackend(Backend):
     def _continuation_logprob(self, start: int, tokens: list[int]) -> float:
         """Log-probability of tokens[1:] given what precedes them, from one batched evaluation of tokens[:-1]."""
         llm = self.llm
-        kept = llm.scores
-        llm._logits_all = True  # keep every evaluated position's logits in llm.scores (rows by absolute position)
-        if kept.shape[0] < llm.n_ctx():
-            llm.scores = np.empty((llm.n_ctx(), llm.n_vocab()), dtype=np.single)  # pages are touched as rows fill
+        kept, kept_all = llm.scores, llm._logits_all
         try:
+            # Keep every evaluated position's logits: llm.scores holds them by absolute position, so it needs rows
+            # up to the continuation's end (only those; a context-sized buffer would be n_ctx x n_vocab floats).
+            llm.scores = np.empty((start + len(tokens) - 1, llm.n_vocab()), dtype=np.single)
+            llm._logits_all = True
             llm.eval(tokens[:-1])
-            rows = llm.scores[start : start + len(tokens) - 1].astype(np.float64)
+            rows = llm.scores[start:].astype(np.float64)
         finally:
-            llm._logits_all = False
+            llm._logits_all = kept_all
             llm.scores = kept
         top = rows.max(axis=1, keepdims=True)
         logprobs = rows - top - np.log(np.exp(rows - top).sum(axis=1, keepdims=True))
