@@ -33,6 +33,20 @@ TECHNIQUES = (
         {"method": "ensemble"},
         {"method": "score"},
     ),
+    Technique(
+        "translation",
+        "translation",
+        lambda r: {"text": r["source"], "target_lang": r["target_lang"], "source_lang": r.get("source_lang", "auto")},
+        {"examples": 5},
+        {"examples": 2},
+    ),
+    Technique(
+        "style_transfer",
+        "style_registers",
+        lambda r: {"text": r["source"], "style": r["target_style"]},
+        {"candidates": 4},
+        {"candidates": 1},
+    ),
 )
 
 

@@ -22,6 +22,9 @@ LANGUAGES = {
     "nl": "Dutch",
 }
 ALIASES = {name.lower(): code for code, name in LANGUAGES.items()}
+# Worked examples in the prompt (the last ones of prompts/translation.shots.jsonl, nearest the text): 5 beat the
+# 2 used before by 3.4 to 5.7 chrF on the FLORES dev halves (first 50 sentences) of fr, de and es.
+EXAMPLES = 5
 MIN_CONFIDENCE = 0.5  # below this the detector is guessing (e.g. a single word); English is assumed
 
 
@@ -53,12 +56,19 @@ def translate(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, An
     if source == target:
         yield {"text": inputs["text"], **result}
         return
-    for text in translated(ctx, ctx.llm, ctx.with_params(stop=("\n",)), inputs["text"], source, target):
+    params = ctx.with_params(stop=("\n",))
+    for text in translated(ctx, ctx.llm, params, inputs["text"], source, target, inputs["examples"]):
         yield {"text": text, **result}
 
 
 def translated(
-    ctx: TaskContext, llm: Backend, params: GenerationParams, text: str, source: str, target: str
+    ctx: TaskContext,
+    llm: Backend,
+    params: GenerationParams,
+    text: str,
+    source: str,
+    target: str,
+    examples: int = EXAMPLES,
 ) -> Iterator[str]:
     """The translation of text by llm as it grows, line by line and sentence by sentence; the last is complete.
 
@@ -71,6 +81,7 @@ def translated(
             prompt = ctx.render(
                 "translation.j2",
                 text=sentence,
+                examples=examples,
                 source_lang=source,
                 target_lang=target,
                 source_name=LANGUAGES[source],
@@ -109,6 +120,16 @@ SPEC = TaskSpec(
             required=False,
             choices=("auto", *LANGUAGES),
             aliases=ALIASES,
+        ),
+        Input(
+            "examples",
+            "integer",
+            "Examples in the prompt",
+            default=EXAMPLES,
+            required=False,
+            minimum=0,
+            maximum=EXAMPLES,
+            help="worked translations shown before the text; 2 is the shorter prompt used before, 0 none",
         ),
     ),
     templates=("translation.j2",),

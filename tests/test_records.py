@@ -158,7 +158,7 @@ def test_the_editable_text_holds_the_few_shot_examples_and_renders_the_same(name
 
     text = templates.editable_source(name)
     variables = {"text": "I has a cat.", "style": "formal", "source_lang": "en", "target_lang": "fr",
-                 "source_name": "English", "target_name": "French"}  # fmt: skip
+                 "source_name": "English", "target_name": "French", "examples": 5}  # fmt: skip
     assert templates.render(name, text, **variables) == templates.render(name, **variables)
     if templates.has_shots(name):
         first = templates.shots(name)[0]
