@@ -254,12 +254,19 @@ class Report:
         return sorted(self.items, key=lambda i: -1.0 if i.score is None else i.score)[:n]
 
 
+def public_sets_dir() -> Path:
+    """../shared/benchmarks beside the project, where the public sets are read in place (absent in a user's clone)."""
+    from .resources import data_dir
+
+    return data_dir("assets").resolve().parents[1] / "shared" / "benchmarks"
+
+
 def eval_sets() -> dict[str, Path]:
     """The eval sets a user can pick: the bundled ones, and the public ones in ../shared/benchmarks when present."""
     from .resources import data_dir
 
     sets = {f"bundled: {p.stem}": p for p in sorted((data_dir("assets") / "eval").glob("*.jsonl"))}
-    shared = data_dir("assets").resolve().parents[1] / "shared" / "benchmarks"
+    shared = public_sets_dir()
     if shared.is_dir():
         sets.update({f"public: {p.stem}": p for p in sorted(shared.glob("*.jsonl"))})
     return sets

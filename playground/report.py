@@ -100,13 +100,6 @@ class Row:
     error: str | None = None
 
 
-def default_benchmarks() -> Path:
-    """../shared/benchmarks beside the project: where `evaluation.eval_sets` finds the public sets."""
-    from .resources import data_dir
-
-    return data_dir("assets").resolve().parents[1] / "shared" / "benchmarks"
-
-
 def majority_label(rows: Sequence[EvalRow]) -> str:
     """The commonest label of the rows; on a tie, the first of the tied labels in sorted order."""
     counts = Counter(str(r["label"]) for r in rows if "label" in r)
@@ -269,7 +262,7 @@ def write_report(
     progress: Progress = lambda label, total: lambda items: items,
 ) -> tuple[str, int]:
     """Run the report, write it to `output`; return its text and how many sets failed."""
-    root = Path(benchmarks_dir) if benchmarks_dir else default_benchmarks()
+    root = Path(benchmarks_dir) if benchmarks_dir else evaluation.public_sets_dir()
     if not root.is_dir():
         raise InputError(f"no public sets at {root}: pass --benchmarks DIR, the folder of sst2-dev.jsonl and the rest")
     if not output.parent.is_dir():  # found out before the hours of work, not after

@@ -6,7 +6,7 @@ import math
 import re
 import threading
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .backends import Backend, Prompt
@@ -129,6 +129,15 @@ def weighted_vote(members: Sequence[tuple[float, Sequence[float]]]) -> list[floa
     size = len(members[0][1])
     logits = [sum(w * math.log(max(probs[i], 1e-9)) for w, probs in members) for i in range(size)]
     return softmax(logits)
+
+
+def ensemble_choice(
+    labels: Sequence[str], voters: Mapping[str, Sequence[float]], weights: Mapping[str, float], loglik: Sequence[float]
+) -> Output:
+    """The label the weighted vote of the voters picks, as top_choice gives it, with each voter's distribution."""
+    out = top_choice(labels, weighted_vote([(weights[name], probs) for name, probs in voters.items()]), loglik)
+    out["voters"] = {name: dict(zip(labels, map(float, probs), strict=True)) for name, probs in voters.items()}
+    return out
 
 
 _ABBREVIATIONS = ("mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "no", "fig", "u.s")

@@ -9,10 +9,10 @@ from typing import Any
 
 from playground.context import TaskContext
 from playground.registry import Input, TaskSpec
-from playground.taskkit import calibrated_probs, embedding_probs, top_choice, weighted_vote
+from playground.taskkit import calibrated_probs, embedding_probs, ensemble_choice, top_choice
 
-# The embedder's weight in the vote, chosen on the AG News dev half (see the README's evaluation section).
-EMBEDDER_WEIGHT = 1.0
+# The voters' weights, chosen on the AG News dev half (see the README's evaluation section).
+WEIGHTS = {"prompt": 1.0, "embedder": 1.0}
 
 
 def classify(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -23,9 +23,7 @@ def classify(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any
         yield top_choice(labels, prompt, loglik)
         return
     voters = {"prompt": prompt, "embedder": embedding_probs(ctx, inputs["text"], labels)}
-    out = top_choice(labels, weighted_vote([(1.0, prompt), (EMBEDDER_WEIGHT, voters["embedder"])]), loglik)
-    out["voters"] = {name: dict(zip(labels, map(float, probs), strict=True)) for name, probs in voters.items()}
-    yield out
+    yield ensemble_choice(labels, voters, WEIGHTS, loglik)
 
 
 SPEC = TaskSpec(

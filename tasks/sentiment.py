@@ -14,7 +14,7 @@ from typing import Any
 from playground.context import TaskContext
 from playground.exemplars import exemplar_probs
 from playground.registry import Input, TaskSpec
-from playground.taskkit import as_prompt, calibrated_probs, channel_probs, top_choice, weighted_vote
+from playground.taskkit import as_prompt, calibrated_probs, channel_probs, ensemble_choice, top_choice
 
 LABELS = ("positive", "negative", "neutral")
 # The ensemble's weights on each voter's log-probabilities, chosen on the SST-2 dev half (first 436 items):
@@ -46,9 +46,7 @@ def classify(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any
     if not str(getattr(ctx.llm.inner, "scorer", "")).startswith("next-token"):
         voters["channel"] = channel_probs(ctx, "sentiment_channel.j2", {"text": text}, LABELS, "text")[0]
     voters["exemplars"] = exemplar_probs(ctx, "sentiment", text, LABELS)
-    out = top_choice(LABELS, weighted_vote([(WEIGHTS[name], probs) for name, probs in voters.items()]), loglik)
-    out["voters"] = {name: dict(zip(LABELS, map(float, probs), strict=True)) for name, probs in voters.items()}
-    yield out
+    yield ensemble_choice(LABELS, voters, WEIGHTS, loglik)
 
 
 SPEC = TaskSpec(
