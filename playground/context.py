@@ -89,7 +89,7 @@ class MeteredBackend(Backend):
         try:
             return self.inner.score(context, continuations)
         finally:
-            self.meter.scorer = self.inner.scorer
+            self.meter.scorer = self.meter.scorer or self.inner.scorer  # the first model's: the task's own
             if self.meter.first_token_s is None:
                 self.meter.first_token_s = time.perf_counter() - self.meter.start
             self.meter.generate_s += time.perf_counter() - started

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .backends import Backend, Prompt
-from .context import TaskContext
+from .context import MeteredBackend, TaskContext
 from .registry import Inputs, Output, Runner
 
 
@@ -75,23 +75,29 @@ _calibration_lock = threading.Lock()
 
 
 def calibrated_probs(
-    ctx: TaskContext, template: str, inputs: Inputs, labels: Sequence[str], text_key: str
+    ctx: TaskContext,
+    template: str,
+    inputs: Inputs,
+    labels: Sequence[str],
+    text_key: str,
+    llm: MeteredBackend | None = None,
 ) -> tuple[list[float], list[float]]:
     """Score each label after the prompt and divide out the prompt's bias measured on content-free inputs.
 
-    Returns the calibrated probabilities and each label's raw log-likelihood (summed over its tokens).
+    `llm` is the task's model unless another is given (a second voter). Returns the calibrated probabilities and
+    each label's raw log-likelihood (summed over its tokens).
     """
+    model = llm or ctx.llm
     continuations = [f" {label}" for label in labels]
-    loglik = ctx.llm.score(ctx.render(template, **inputs), continuations)
+    loglik = model.score(ctx.render(template, **inputs), continuations)
     raw = softmax(loglik)
     key = (template, tuple(labels), tuple(sorted((k, str(v)) for k, v in inputs.items() if k != text_key)))
     with _calibration_lock:
-        cache = _calibration.setdefault(ctx.llm.inner, {})
+        cache = _calibration.setdefault(model.inner, {})
         bias = cache.get(key)
     if bias is None:
         rows = [
-            softmax(ctx.llm.score(ctx.render(template, **{**inputs, text_key: cf}), continuations))
-            for cf in CONTENT_FREE
+            softmax(model.score(ctx.render(template, **{**inputs, text_key: cf}), continuations)) for cf in CONTENT_FREE
         ]
         bias = [sum(col) / len(rows) for col in zip(*rows, strict=True)]
         with _calibration_lock:

@@ -1,5 +1,5 @@
-"""The sentiment ensemble: its voters (calibrated label scores, the noisy channel, the exemplar classifier) and how
-they are combined; on fakes for the wiring, on the embedded models for the labels."""
+"""The sentiment ensemble: its voters (calibrated label scores, the noisy channel, the exemplar classifier, a second
+model's label scores) and how they are combined; on fakes for the wiring, on the embedded models for the labels."""
 
 from __future__ import annotations
 
@@ -45,9 +45,13 @@ def test_the_ensemble_asks_each_voter_and_lets_them_outvote_the_prompt(fake_pool
         return [-0.5, -0.7, -3.0]  # the label prompt: slightly positive for the review
 
     llm.scorer = scorer
+    second = fake_pool.fake("gemma3-270m")
+    second.scorer = lambda context, labels: [-1.0, -1.0, -1.0]  # undecided: it must not sway the vote
     result = api.run("sentiment", pool=fake_pool, text="Cold soup, rude staff.")
     out = result.output
-    assert set(out["voters"]) == {"prompt", "channel", "exemplars"}
+    assert set(out["voters"]) == {"prompt", "channel", "exemplars", "second_model"}
+    assert out["voters"]["second_model"]["positive"] == pytest.approx(1 / 3)
+    assert any("Cold soup" in str(c[1][0]) for c in second.history if c[0] == "score")  # type: ignore[index]
     assert out["voters"]["prompt"]["positive"] > out["voters"]["prompt"]["negative"]
     assert out["voters"]["channel"]["negative"] > 0.9
     assert out["label"] == "negative"  # the channel's confidence outweighs the prompt's lean
@@ -69,8 +73,15 @@ def test_a_server_that_cannot_echo_skips_the_channel() -> None:
         remote = {"engine": "openai", "base_url": server.base_url, "pool": ModelPool()}
         result = api.run("sentiment", text="the zebra film", **remote)
     assert str(result.scorer).startswith("next-token")
-    assert set(result.output["voters"]) == {"prompt", "exemplars"}  # a request per review token is not spent
+    # A request per review token is not spent on the channel; the second model runs in process.
+    assert set(result.output["voters"]) == {"prompt", "exemplars", "second_model"}
     assert not any("review:" in str(body.get("prompt", "")) for body in server.bodies if body)
+
+
+def test_the_second_model_is_not_asked_twice_when_it_is_the_tasks_model(fake_pool: FakePool) -> None:
+    fake_pool.fake("gemma3-270m").scorer = lambda context, labels: [-0.5, -0.7, -3.0]
+    out = api.run("sentiment", pool=fake_pool, text="Fine.", model="gemma3-270m").output
+    assert set(out["voters"]) == {"prompt", "channel", "exemplars"}
 
 
 def test_score_alone_has_no_voters(fake_pool: FakePool) -> None:
