@@ -104,6 +104,8 @@ def test_the_ensemble_labels_reviews_on_the_embedded_models(text: str, label: st
     out = api.run("sentiment", text=text, seed=0).output
     assert out["label"] == label
     assert out["scores"][label] > 0.5
+    assert set(out["voters"]) == {"prompt", "channel", "exemplars", "second_model"}
+    assert max(out["voters"]["second_model"], key=out["voters"]["second_model"].get) == label  # Gemma agrees here
     assert all(sum(v.values()) == pytest.approx(1.0) for v in out["voters"].values())
 
 
