@@ -1,4 +1,4 @@
-"""Style transfer with candidates: copies go last, the rest ranked by target style times closeness of meaning."""
+"""Style transfer with candidates: copies go last, the rest ranked by target style times closeness to the input."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def test_the_closest_rewrite_in_the_target_style_wins_and_copies_go_last(fake_po
     fake.scorer = by_sentiment
     # The greedy answer copies the input; one sample wanders off the topic; one is the rewrite wanted.
     fake.enqueue(" The food was great.", " Bananas are terrible.", " The food was terrible.", " The food was great!")
-    out = api.run("style_transfer", pool=fake_pool, text="The food was great.", style="negative", seed=7).output
+    arguments = {"text": "The food was great.", "style": "negative", "candidates": 4, "seed": 7}
+    out = api.run("style_transfer", pool=fake_pool, **arguments).output
     assert out["text"] == "The food was terrible."
     ranking = out["candidates"]
     assert len(ranking) == 4 and [c["copy"] for c in ranking] == [False, False, True, True]
@@ -71,3 +72,13 @@ def test_the_real_model_rewrites_into_the_target_sentiment(text: str, style: str
     assert not same_words(text, out["text"])  # a copy of the input would fail here
     assert api.run("sentiment", text=out["text"]).output["label"] == style  # and so would a paraphrase
     assert len(out["candidates"]) >= 2
+
+
+def test_closeness_counts_the_words_a_rewrite_keeps() -> None:
+    from playground.tasks.style_transfer import overlap
+
+    source = "The pizza was cold and the service was slow."
+    assert overlap(source, source) == pytest.approx(1.0)
+    near = overlap("The pizza was hot and the service was quick.", source)
+    far = overlap("Everything about this place is wonderful.", source)
+    assert 0.3 < near < 1.0 and far < 0.3 and near > 2 * far
