@@ -44,7 +44,7 @@ TECHNIQUES = (
         "style_transfer",
         "style_registers",
         lambda r: {"text": r["source"], "style": r["target_style"]},
-        {"candidates": 4},
+        {"candidates": 8},
         {"candidates": 1},
     ),
 )
