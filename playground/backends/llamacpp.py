@@ -28,8 +28,9 @@ N_CTX = 4096
 
 
 def _log_softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max()
-    return shifted - np.log(np.exp(shifted).sum())
+    """Log-probabilities along the last axis: of one position's logits, or of each row of several positions'."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 class LlamaCppBackend(Backend):
@@ -208,9 +209,7 @@ class LlamaCppBackend(Backend):
         finally:
             llm._logits_all = kept_all
             llm.scores = kept
-        top = rows.max(axis=1, keepdims=True)
-        logprobs = rows - top - np.log(np.exp(rows - top).sum(axis=1, keepdims=True))
-        return float(logprobs[np.arange(len(tokens) - 1), tokens[1:]].sum())
+        return float(_log_softmax(rows)[np.arange(len(tokens) - 1), tokens[1:]].sum())
 
     def count_tokens(self, text: str) -> int:
         return len(self._tokens(text, bos=False))
