@@ -24,6 +24,10 @@ class Technique:
     old: dict[str, Any]
 
 
+def _translation_inputs(row: dict[str, Any]) -> dict[str, Any]:
+    return {"text": row["source"], "target_lang": row["target_lang"], "source_lang": row.get("source_lang", "auto")}
+
+
 TECHNIQUES = (
     Technique("sentiment", "sentiment", lambda r: {"text": r["text"]}, {"method": "ensemble"}, {"method": "score"}),
     Technique(
@@ -36,9 +40,16 @@ TECHNIQUES = (
     Technique(
         "translation",
         "translation",
-        lambda r: {"text": r["source"], "target_lang": r["target_lang"], "source_lang": r.get("source_lang", "auto")},
+        _translation_inputs,
         {"examples": 5},
         {"examples": 2},
+    ),
+    Technique(
+        "translation",
+        "translation",
+        _translation_inputs,
+        {"candidates": 5},
+        {"candidates": 1},
     ),
     Technique(
         "style_transfer",

@@ -63,10 +63,31 @@ def test_translation_between_languages_on_gemma() -> None:
     assert es.model == "gemma3-270m"
     assert es.output["source_lang"] == "en"
     assert "hermano" in es.output["text"].lower()
+    [sentence] = es.output["candidates"]  # reranked by default
+    assert sentence["options"][0]["text"] == es.output["text"]
     fr = api.run("translation", text="Thank you very much.", target_lang="fr")
     assert "merci" in fr.output["text"].lower()
     en = api.run("translation", text="Je voudrais réserver une table pour deux personnes.", target_lang="en")
     assert en.output["source_lang"] == "fr" and "table" in en.output["text"].lower()
+
+
+def test_translation_reranking_prefers_the_faithful_candidate() -> None:
+    from playground import templates
+    from playground.backends import POOL
+    from playground.models import resolve
+    from playground.tasks.translation import LANGUAGES, reranked
+
+    def prompt(text: str, source: str, target: str) -> str:
+        names = {"source_lang": source, "target_lang": target, "source_name": LANGUAGES[source]}
+        return templates.render("translation.j2", text=text, examples=5, target_name=LANGUAGES[target], **names)
+
+    gemma, _ = POOL.get(resolve("gemma3-270m"))
+    source = "My brother is a doctor."
+    faithful, unfaithful = "Mi hermano es médico.", "Mi hermana es profesora de música."
+    for options in ([faithful, unfaithful], [unfaithful, faithful]):  # the order given does not decide
+        rows = reranked(gemma, prompt(source, "en", "es"), source, options, lambda o: prompt(o, "es", "en"))
+        assert [r["text"] for r in rows] == [faithful, unfaithful]
+        assert rows[0]["channel"] > rows[1]["channel"]
 
 
 def test_abstractive_summary_is_shorter_and_on_topic() -> None:

@@ -104,7 +104,9 @@ def test_grammar_corrects_each_sentence_and_keeps_the_layout(fake_pool: FakePool
 
 def test_translation_goes_sentence_by_sentence_on_gemma(fake_pool: FakePool) -> None:
     fake = fake_pool.fake("gemma3-270m").enqueue("Bonjour.", "Au revoir.")
-    result = api.run("translation", pool=fake_pool, text="Hello. Goodbye.", target_lang="fr", source_lang="en")
+    result = api.run(
+        "translation", pool=fake_pool, text="Hello. Goodbye.", target_lang="fr", source_lang="en", candidates=1
+    )
     assert result.output == {"text": "Bonjour. Au revoir.", "source_lang": "en", "target_lang": "fr"}
     prompts = [call[1] for call in fake.history]
     assert prompts[0].endswith("English: Hello.\nFrench:") and prompts[1].endswith("English: Goodbye.\nFrench:")
@@ -113,7 +115,8 @@ def test_translation_goes_sentence_by_sentence_on_gemma(fake_pool: FakePool) -> 
 
 def test_translation_detects_the_source_language(fake_pool: FakePool) -> None:
     fake_pool.fake("gemma3-270m").enqueue("The cat sleeps on the table.")
-    out = api.run("translation", pool=fake_pool, text="Le chat dort sur la table.", target_lang="en").output
+    text = "Le chat dort sur la table."
+    out = api.run("translation", pool=fake_pool, text=text, target_lang="en", candidates=1).output
     assert out["source_lang"] == "fr" and out["detected"]["language"] == "fr"
 
 

@@ -1,0 +1,57 @@
+"""Reranked translation candidates, on a fake model whose scores are set by the test."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from playground import api
+
+from .conftest import FakePool
+
+SOURCE = "The dog sleeps."
+
+
+def scores(context: str, continuations: Sequence[str]) -> list[float]:
+    """Forward: the fake prefers 'Le chien dort.' a little; channel: it reads the source back best from it."""
+    if context.endswith("French:"):
+        return [{" Le chien dort.": -3.0, " Le chat dort.": -2.0}.get(c, -9.0) for c in continuations]
+    assert context.endswith("English:") and continuations == [" " + SOURCE]
+    return [-1.0 if "Le chien dort." in context.rsplit("French:", 1)[1] else -6.0]
+
+
+def test_candidates_are_ranked_by_forward_and_channel_scores(fake_pool: FakePool) -> None:
+    fake = fake_pool.fake("gemma3-270m")
+    loop = "Le chien dort. " * 5
+    fake.enqueue("Le chat dort.", SOURCE, "Le chien dort.", loop.strip(), "Le chat dort.")
+    fake.scorer = scores
+    out = api.run("translation", pool=fake_pool, text=SOURCE, source_lang="en", target_lang="fr").output
+    assert out["text"] == "Le chien dort."  # -3 + 4 x -1 beats -2 + 4 x -6
+    [sentence] = out["candidates"]
+    assert sentence["source"] == SOURCE
+    # the copy of the source and the looping one are left out, the repeated one counted once
+    assert [o["text"] for o in sentence["options"]] == ["Le chien dort.", "Le chat dort."]
+    assert sentence["options"][0] == {"text": "Le chien dort.", "score": -7.0, "forward": -3.0, "channel": -1.0}
+    generated = [call for call in fake.history if call[0] == "generate"]
+    assert len(generated) == 5  # the greedy translation and four samples
+
+
+def test_one_candidate_neither_samples_nor_scores(fake_pool: FakePool) -> None:
+    fake = fake_pool.fake("gemma3-270m").enqueue("Le chat dort.")
+    out = api.run("translation", pool=fake_pool, text=SOURCE, source_lang="en", target_lang="fr", candidates=1)
+    assert out.output == {"text": "Le chat dort.", "source_lang": "en", "target_lang": "fr"}
+    assert [call[0] for call in fake.history] == ["generate"]
+
+
+def test_when_every_candidate_copies_the_source_the_first_stands(fake_pool: FakePool) -> None:
+    fake = fake_pool.fake("gemma3-270m").enqueue(*[SOURCE] * 3)
+    out = api.run("translation", pool=fake_pool, text=SOURCE, source_lang="en", target_lang="fr", candidates=3)
+    assert out.output["text"] == SOURCE and "candidates" not in out.output
+    assert all(call[0] == "generate" for call in fake.history)
+
+
+def test_a_server_scoring_token_by_token_is_not_asked_to_rerank(fake_pool: FakePool) -> None:
+    fake = fake_pool.fake("gemma3-270m").enqueue("Le chat dort.")
+    setattr(fake, "scorer", "next-token")  # noqa: B010  (what a server without echo reports)
+    out = api.run("translation", pool=fake_pool, text=SOURCE, source_lang="en", target_lang="fr")
+    assert out.output["text"] == "Le chat dort." and "candidates" not in out.output
+    assert [call[0] for call in fake.history] == ["generate"]
