@@ -274,6 +274,11 @@ def merge_edits(edit_lists: list[list[Edit]], priority: Sequence[str]) -> list[E
 # --- Glue -------------------------------------------------------------------------------------------------------------
 
 
+def edit_words(edit: Edit) -> int:
+    """How many words an edit touches: the longer of what it removes and what it puts in."""
+    return max(len(edit["original"].split()), len(edit["replacement"].split()))
+
+
 def correct(
     text: str,
     engines: Sequence[str] = ("harper",),
@@ -281,10 +286,12 @@ def correct(
     priority: Sequence[str] = DEFAULT_PRIORITY,
     language: str = "en-US",
     dialect: str = "american",
+    llm_edit_words: int = 0,
 ) -> dict[str, Any]:
     """Run the chosen rule engines (plus the LLM's rewrite, if given), merge their edits and apply them.
 
-    `language` is LanguageTool's language code; `dialect` is Harper's English dialect.
+    `language` is LanguageTool's language code; `dialect` is Harper's English dialect. With `llm_edit_words` above 0
+    the LLM's edits touching more words than that are left out (listed under `left_out`); 0 keeps them all.
     """
     unknown = [name for name in engines if name not in RULE_ENGINES]
     if unknown:
@@ -312,8 +319,14 @@ def correct(
             status[name] = f"unavailable: {exc}"
         except Exception as exc:  # one engine's failure must not cost the user the others' corrections
             status[name] = f"failed: {exc}"
+    left_out: list[Edit] = []
     if llm_corrected is not None:
-        edit_lists.append(diff_edits(text, llm_corrected, "llm"))
+        llm_edits = diff_edits(text, llm_corrected, "llm")
+        if llm_edit_words > 0:
+            left_out = [e for e in llm_edits if edit_words(e) > llm_edit_words]
+            llm_edits = [e for e in llm_edits if edit_words(e) <= llm_edit_words]
+        edit_lists.append(llm_edits)
         status["llm"] = "ran"
     edits = merge_edits(edit_lists, priority)
-    return {"corrected": apply_edits(text, edits), "edits": edits, "engines": status}
+    result = {"corrected": apply_edits(text, edits), "edits": edits, "engines": status}
+    return result | ({"left_out": left_out} if left_out else {})

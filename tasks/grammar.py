@@ -15,6 +15,9 @@ TEMPLATE = "grammar.j2"
 ENGINES = ("harper", "languagetool", "llm")
 LANGUAGES = ("en-US", "en-GB", "de-DE", "fr", "es", "it", "pt-PT", "nl")
 HARPER_DIALECT = {"en-US": "american", "en-GB": "british"}  # Harper checks English only
+# Minimal edits: on JFLEG dev (chosen on the first 100 sentences, checked on the next 100) keeping only the LLM's edits
+# of at most 2 words raised GLEU by 0.022 and 0.006 over keeping them all.
+LLM_EDIT_WORDS = 2
 
 
 def accept_rewrite(original: str, rewrite: str) -> str:
@@ -69,8 +72,9 @@ def correct(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]
     elif "llm" in engines:
         for rewrite in llm_rewrite(ctx, text):
             yield {"corrected": rewrite}
+    dialect = HARPER_DIALECT.get(language, "american")
     result = grammar.correct(
-        text, rule_engines, llm_corrected=rewrite, language=language, dialect=HARPER_DIALECT.get(language, "american")
+        text, rule_engines, rewrite, language=language, dialect=dialect, llm_edit_words=inputs["llm_edit_words"]
     )
     yield {**result, "engines": {**result["engines"], **skipped}}
 
@@ -99,6 +103,17 @@ SPEC = TaskSpec(
             required=False,
             choices=LANGUAGES,
             help="Harper and the LLM check English; other languages need LanguageTool",
+        ),
+        Input(
+            "llm_edit_words",
+            "integer",
+            "Longest LLM edit (words)",
+            default=LLM_EDIT_WORDS,
+            required=False,
+            minimum=0,
+            maximum=50,
+            help="the LLM's edits that change more words than this are left out (the small model's longer rewrites "
+            "are more often wrong than right); 0 keeps them all",
         ),
     ),
     templates=(TEMPLATE,),

@@ -157,7 +157,8 @@ SPEC = TaskSpec(
     name="translation",
     title="Translation",
     description="Translate between English, French, Spanish, German, Italian, Portuguese and Dutch "
-    "with the multilingual Gemma model; the source language is detected when left on auto.",
+    "with the multilingual Gemma model; the source language is detected when left on auto, and several "
+    "translations of each sentence are reranked by how well they translate back.",
     inputs=(
         Input("text", "text", "Text", max_chars=5_000),
         Input(

@@ -201,6 +201,17 @@ def test_grammar_merges_harper_with_the_llm(fake_pool: FakePool) -> None:
     assert {(e["original"], e["source"]) for e in out["edits"]} == {("has", "harper"), ("cat", "llm")}
 
 
+def test_grammar_leaves_out_the_llms_long_edits(fake_pool: FakePool) -> None:
+    text = "I has three cat today."
+    rewrite = "We own many felines today."  # one edit of four words: a new sentence, not a fix
+    fake_pool.fake("smollm2-135m").enqueue(rewrite, rewrite)
+    out = api.run("grammar", pool=fake_pool, text=text, engines=["llm"]).output
+    assert out["corrected"] == text and out["edits"] == []
+    assert [e["replacement"] for e in out["left_out"]] == ["We own many felines"]
+    unlimited = api.run("grammar", pool=fake_pool, text=text, engines=["llm"], llm_edit_words=0).output
+    assert unlimited["corrected"] == rewrite and "left_out" not in unlimited
+
+
 def test_grammar_without_the_llm_never_loads_it(fake_pool: FakePool) -> None:
     out = api.run("grammar", pool=fake_pool, text="I dont know.", engines="harper").output
     assert out["corrected"] == "I don't know." and not fake_pool.loaded()
