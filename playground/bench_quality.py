@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -22,6 +22,7 @@ class Technique:
     inputs: Callable[[dict[str, Any]], dict[str, Any]]
     new: dict[str, Any]
     old: dict[str, Any]
+    both: dict[str, Any] = field(default_factory=dict)  # settings both sides share, to time one technique alone
 
 
 def _translation_inputs(row: dict[str, Any]) -> dict[str, Any]:
@@ -43,6 +44,7 @@ TECHNIQUES = (
         _translation_inputs,
         {"examples": 5},
         {"examples": 2},
+        {"candidates": 1},  # the shots alone, as measured when they became the default
     ),
     Technique(
         "translation",
@@ -79,13 +81,15 @@ def bench_techniques(limit: int = 12) -> str:
         rows = read_eval_set(data_dir("assets") / "eval" / f"{technique.eval_set}.jsonl", limit)
         *items, spare = [technique.inputs(row) for row in rows]
         for arguments in (technique.new, technique.old):  # warm-up on an item not timed: loads, calibration, fits
-            _seconds(technique.task, {**spare, **arguments})
+            _seconds(technique.task, {**spare, **technique.both, **arguments})
         new = old = 0.0
         for item in items:
-            new += _seconds(technique.task, {**item, **technique.new})
-            old += _seconds(technique.task, {**item, **technique.old})
+            new += _seconds(technique.task, {**item, **technique.both, **technique.new})
+            old += _seconds(technique.task, {**item, **technique.both, **technique.old})
         option = ", ".join(f"{k}={v}" for k, v in technique.new.items())
         before = ", ".join(f"{k}={v}" for k, v in technique.old.items())
+        if technique.both:
+            option += " (" + ", ".join(f"{k}={v}" for k, v in technique.both.items()) + " on both sides)"
         lines.append(
             f"  {technique.task} {option}: {new / len(items):.3f} s against {before} {old / len(items):.3f} s, "
             f"x{new / old:.2f} the time ({len(items)} items)"

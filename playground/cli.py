@@ -66,8 +66,11 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         print(result.to_json(), file=out)
         return keep_record(result, args.record)
     shown = ""  # streamed text already printed
+    # Stream to a terminal only: a task may replace its first draft (a reranked candidate), and a file or a pipe
+    # should hold the final text alone.
+    live = spec.display == "text" and out.isatty()
     for result in api.stream(spec.name, **models, **arguments):
-        if spec.display == "text" and not result.done:
+        if live and not result.done:
             text = format_output(spec.display, result.output)
             if text.startswith(shown):
                 out.write(text[len(shown) :])

@@ -18,6 +18,7 @@ def format_output(display: str, output: dict[str, Any]) -> str:
             f"  [{e['start']}:{e['end']}] {e['original']!r} -> {e['replacement']!r} ({e['source']})"
             for e in output["edits"]
         ]
+        lines += [f"  left out: {e['original']!r} -> {e['replacement']!r} (llm)" for e in output.get("left_out", [])]
         return "\n".join(lines)
     if display == "clusters":
         if "clusters" not in output:  # a partial result while the texts are embedded

@@ -44,7 +44,7 @@ METRIC_NAMES = {
 LABEL_TASKS = ("sentiment", "classification")
 COPY_TASKS = ("translation", "grammar", "style_transfer")
 OTHER_HALF = {"dev": "test", "test": "dev"}
-SAMPLED_TASKS = ("style_transfer", "translation")  # tasks that sample candidates: a fixed seed makes the row repeat exactly
+SAMPLED_TASKS = ("style_transfer", "translation")  # they sample candidates: a fixed seed makes a row repeat
 HUNDREDS = ("chrf", "bleu")  # metrics on a 0-100 scale; the others run from 0 to 1
 
 

@@ -3,12 +3,15 @@
 With `candidates` above 1, each sentence's greedy translation is joined by sampled ones, and they are reranked as a
 noisy channel would: by how likely the model finds the candidate after the source (forward) plus, weighted more, how
 likely it finds the source after the candidate when asked to translate back (channel). A candidate that copies the
-source, or runs on to more than twice its length (a model stuck in a loop), is left out.
+source (unless it is only names and numbers), or runs on to more than twice its length (a model stuck in a loop),
+is left out. A server's model keeps its greedy translation: reranking needs whole-continuation scores, which a server
+may give one token per request or not at all, and its weight was chosen for the embedded model.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -36,7 +39,8 @@ EXAMPLES = 5
 CANDIDATES = 5
 SAMPLE_TEMPERATURE = 0.5  # the extra candidates are sampled, each with its own seed
 CHANNEL_WEIGHT = 4.0
-MAX_LENGTH_RATIO = 2.0  # a candidate longer than this many times the source is a loop, not a translation
+MAX_LENGTH_RATIO = 2.0  # a candidate longer than this many times the source (plus a margin) is a loop
+LENGTH_MARGIN = 10  # characters: "Thanks!" may rightly become "Merci beaucoup !"
 MIN_CONFIDENCE = 0.5  # below this the detector is guessing (e.g. a single word); English is assumed
 
 
@@ -102,8 +106,9 @@ def translated(
             "translation.j2", text=sentence, examples=examples, source_lang=source, target_lang=target, **names
         )
 
-    # A server that scores a continuation one request per token would make reranking cost hundreds of requests.
-    reranks = candidates > 1 and not str(getattr(llm, "inner", llm).scorer).startswith("next-token")
+    # In process only: a server may score a continuation one request per token (hundreds of requests a sentence),
+    # or not at all, and the channel weight was chosen for the embedded model.
+    reranks = candidates > 1 and llm.ref.engine != "openai"
     done: list[str] = []
     for line in text.splitlines():
         out_line: list[str] = []
@@ -133,6 +138,11 @@ def sampled(llm: Backend, params: GenerationParams, prompt: str, count: int) -> 
     return [first_line(llm.generate(prompt, sampling.merged(seed=seed))) for seed in seeds]
 
 
+def may_stay(source: str) -> bool:
+    """Whether a copy of the source can be its translation: every word a name or a number ("Paris.", "2024")."""
+    return all(word[0].isupper() or word[0].isdigit() for word in re.findall(r"\w+", source))
+
+
 def reranked(
     llm: Backend, prompt: str, sentence: str, options: list[str], back_prompt: Callable[[str], str]
 ) -> list[dict[str, Any]]:
@@ -141,7 +151,8 @@ def reranked(
     Empty when none is usable: the first translation then stands.
     """
     source = sentence.strip()
-    usable = [o for o in dict.fromkeys(options) if o and o != source and len(o) <= MAX_LENGTH_RATIO * len(source)]
+    longest = MAX_LENGTH_RATIO * len(source) + LENGTH_MARGIN
+    usable = [o for o in dict.fromkeys(options) if o and len(o) <= longest and (o != source or may_stay(source))]
     if not usable:
         return []
     forward = llm.score(prompt, [" " + option for option in usable])

@@ -150,7 +150,7 @@ def test_the_technique_bench_compares_valid_options_of_each_task() -> None:
         spec = get_task(technique.task)
         row = read_eval_set(data_dir("assets") / "eval" / f"{technique.eval_set}.jsonl", 1)[0]
         for option in (technique.new, technique.old):
-            spec.validate({**technique.inputs(row), **option})  # raises on an unknown option or value
+            spec.validate({**technique.inputs(row), **technique.both, **option})  # raises on an unknown option
         assert technique.new != technique.old
-        defaults = spec.validate(technique.inputs(row))
+        defaults = spec.validate({**technique.inputs(row), **technique.both})
         assert all(defaults[k] == v for k, v in technique.new.items())  # the bench times the task's default

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+
+import pytest
 
 from playground import api
 
@@ -49,9 +52,37 @@ def test_when_every_candidate_copies_the_source_the_first_stands(fake_pool: Fake
     assert all(call[0] == "generate" for call in fake.history)
 
 
-def test_a_server_scoring_token_by_token_is_not_asked_to_rerank(fake_pool: FakePool) -> None:
-    fake = fake_pool.fake("gemma3-270m").enqueue("Le chat dort.")
-    setattr(fake, "scorer", "next-token")  # noqa: B010  (what a server without echo reports)
-    out = api.run("translation", pool=fake_pool, text=SOURCE, source_lang="en", target_lang="fr")
-    assert out.output["text"] == "Le chat dort." and "candidates" not in out.output
-    assert [call[0] for call in fake.history] == ["generate"]
+def test_a_servers_model_keeps_its_greedy_translation() -> None:
+    from playground.backends import ModelPool
+    from playground.stubserver import StubServer
+
+    with StubServer(reply=lambda prompt: "Le chien dort.") as server:
+        remote = {"engine": "openai", "base_url": server.base_url, "pool": ModelPool()}
+        out = api.run("translation", text=SOURCE, source_lang="en", target_lang="fr", **remote).output
+    assert out["text"] == "Le chien dort." and "candidates" not in out
+    asked = [body for body in server.bodies if body and ("prompt" in body or "messages" in body)]
+    assert len(asked) == 1  # no samples, and no request for log-probabilities
+
+
+def test_short_texts_names_and_numbers_are_not_left_out(fake_pool: FakePool) -> None:
+    fake = fake_pool.fake("gemma3-270m")
+    fake.scorer = lambda context, continuations: [-1.0] * len(continuations)
+    fake.enqueue("Merci beaucoup !", "Merci.")  # more than twice as long as "Thanks!", within the margin
+    out = api.run("translation", pool=fake_pool, text="Thanks!", source_lang="en", target_lang="fr", candidates=2)
+    assert [o["text"] for o in out.output["candidates"][0]["options"]] == ["Merci beaucoup !", "Merci."]
+    fake.enqueue("Paris.", "Paris, France.")
+    out = api.run("translation", pool=fake_pool, text="Paris.", source_lang="en", target_lang="fr", candidates=2)
+    assert [o["text"] for o in out.output["candidates"][0]["options"]] == ["Paris.", "Paris, France."]
+
+
+def test_the_cli_writes_only_the_reranked_text_to_a_file_or_pipe(
+    fake_pool: FakePool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from playground.cli import main
+
+    fake = fake_pool.fake("gemma3-270m").enqueue("Le chat dort.", "Le chien dort.")
+    fake.scorer = scores
+    monkeypatch.setattr(api, "stream", functools.partial(api.stream, pool=fake_pool))
+    argv = ["run", "translation", "--text", SOURCE, "--param", "source_lang=en", "--param", "target_lang=fr"]
+    assert main([*argv, "--param", "candidates=2"]) == 0
+    assert capsys.readouterr().out == "Le chien dort.\n"  # not the greedy draft streamed first

@@ -84,6 +84,9 @@ def _edits_view(spec: TaskSpec) -> View:
         status = " · ".join(
             f"**{escape_markdown(name)}**: {escape_markdown(state)}" for name, state in out.get("engines", {}).items()
         )
+        left_out = "; ".join(f"{e['original']} → {e['replacement']}" for e in out.get("left_out", []))
+        if left_out:  # the LLM's edits over the word limit: shown, so a reader can judge the limit
+            status += f"  \nLLM edits left out as too long: {escape_markdown(left_out)}"
         return [out["corrected"], highlight_edits(inputs.get("text", ""), edits), status, edit_rows(edits)]
 
     return [corrected, marked, engines, table], show
