@@ -110,7 +110,7 @@ def translated(
     # or not at all, and the channel weight was chosen for the embedded model.
     reranks = candidates > 1 and llm.ref.engine != "openai"
     done: list[str] = []
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
         out_line: list[str] = []
         for sentence in split_sentences(line):
             prompt = prompt_for(sentence, source, target)
@@ -125,7 +125,7 @@ def translated(
                 if rows:
                     best = rows[0]["text"]
                     if ranking is not None:
-                        ranking.append({"source": sentence, "options": rows})
+                        ranking.append({"line": number, "source": sentence, "options": rows})
             out_line.append(best or sentence)
         done.append(" ".join(out_line))
     yield "\n".join(done).strip()

@@ -30,7 +30,7 @@ def test_candidates_are_ranked_by_forward_and_channel_scores(fake_pool: FakePool
     out = api.run("translation", pool=fake_pool, text=SOURCE, source_lang="en", target_lang="fr").output
     assert out["text"] == "Le chien dort."  # -3 + 4 x -1 beats -2 + 4 x -6
     [sentence] = out["candidates"]
-    assert sentence["source"] == SOURCE
+    assert sentence["source"] == SOURCE and sentence["line"] == 1
     # the copy of the source and the looping one are left out, the repeated one counted once
     assert [o["text"] for o in sentence["options"]] == ["Le chien dort.", "Le chat dort."]
     assert sentence["options"][0] == {"text": "Le chien dort.", "score": -7.0, "forward": -3.0, "channel": -1.0}
