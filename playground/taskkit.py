@@ -11,6 +11,7 @@ from typing import Any
 
 from .backends import Backend, Prompt
 from .context import MeteredBackend, TaskContext
+from .params import GenerationParams
 from .registry import Inputs, Output, Runner
 
 
@@ -27,6 +28,16 @@ def first_line(text: str) -> str:
         if line.strip():
             return line.strip()
     return ""
+
+
+def sampled_lines(llm: Backend, prompt: Prompt, params: GenerationParams, count: int, temperature: float) -> list[str]:
+    """count more first lines of the prompt's completion, sampled at temperature (or the call's, if higher).
+
+    Each has its own seed, the call's plus 1, 2, ...: a run with a seed repeats its candidates exactly.
+    """
+    sampling = params.merged(temperature=max(params.temperature, temperature))
+    seeds = [((params.seed or 0) + number) % 2**32 for number in range(1, count + 1)]
+    return [first_line(llm.generate(prompt, sampling.merged(seed=seed))) for seed in seeds]
 
 
 def generate_runner(

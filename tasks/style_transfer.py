@@ -19,7 +19,7 @@ from playground.context import TaskContext
 from playground.exemplars import exemplar_probs
 from playground.registry import Input, TaskSpec
 from playground.style_measures import style_score
-from playground.taskkit import calibrated_probs, first_line
+from playground.taskkit import calibrated_probs, first_line, sampled_lines
 from playground.textio import same_words
 
 TEMPLATE = "style_transfer.j2"
@@ -75,11 +75,7 @@ def rewrite(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]
     for piece in ctx.llm.stream(prompt, params):
         first += piece
         yield {"text": first.strip()}
-    options = [first_line(first)]
-    sampled = params.merged(temperature=max(params.temperature, SAMPLE_TEMPERATURE))
-    for number in range(1, count):
-        seed = ((params.seed or 0) + number) % 2**32
-        options.append(first_line(ctx.llm.generate(prompt, sampled.merged(seed=seed))))
+    options = [first_line(first), *sampled_lines(ctx.llm, prompt, params, count - 1, SAMPLE_TEMPERATURE)]
     options = [o for o in dict.fromkeys(options) if o]  # distinct, and not empty
     if not options:
         yield {"text": text}

@@ -19,7 +19,7 @@ from playground.backends import Backend
 from playground.context import TaskContext
 from playground.params import GenerationParams
 from playground.registry import Input, TaskSpec
-from playground.taskkit import first_line, split_sentences
+from playground.taskkit import first_line, sampled_lines, split_sentences
 
 LANGUAGES = {
     "en": "English",
@@ -120,7 +120,7 @@ def translated(
                 yield "\n".join([*done, " ".join([*out_line, piece.strip()])]).strip()
             best = first_line(piece)
             if reranks:
-                options = [best, *sampled(llm, params, prompt, candidates - 1)]
+                options = [best, *sampled_lines(llm, prompt, params, candidates - 1, SAMPLE_TEMPERATURE)]
                 rows = reranked(llm, prompt, sentence, options, lambda o: prompt_for(o, target, source))
                 if rows:
                     best = rows[0]["text"]
@@ -129,13 +129,6 @@ def translated(
             out_line.append(best or sentence)
         done.append(" ".join(out_line))
     yield "\n".join(done).strip()
-
-
-def sampled(llm: Backend, params: GenerationParams, prompt: str, count: int) -> list[str]:
-    """count more translations of the prompt's sentence, sampled, each with its own seed."""
-    sampling = params.merged(temperature=max(params.temperature, SAMPLE_TEMPERATURE))
-    seeds = [((params.seed or 0) + number) % 2**32 for number in range(1, count + 1)]
-    return [first_line(llm.generate(prompt, sampling.merged(seed=seed))) for seed in seeds]
 
 
 def may_stay(source: str) -> bool:
