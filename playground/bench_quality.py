@@ -36,7 +36,7 @@ TECHNIQUES = (
         "classification",
         lambda r: {"text": r["text"], "labels": r["labels"]},
         {"method": "ensemble"},
-        {"method": "score"},
+        {"method": "names"},
     ),
     Technique(
         "translation",

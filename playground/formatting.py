@@ -7,11 +7,17 @@ from typing import Any
 from . import api
 
 
+def topics_line(topics: dict[str, list[str]]) -> str:
+    """Which topics of the library each label took, on one line."""
+    return "topic library: " + "; ".join(f"{label} ← {', '.join(names)}" for label, names in topics.items())
+
+
 def format_output(display: str, output: dict[str, Any]) -> str:
     """A readable rendering of a task's output for the terminal."""
     if display == "label":
         scores = ", ".join(f"{k} {v:.2f}" for k, v in sorted(output["scores"].items(), key=lambda kv: -kv[1]))
-        return f"{output['label']}  ({scores})"
+        topics = f"\n{topics_line(output['topics'])}" if output.get("topics") else ""
+        return f"{output['label']}  ({scores}){topics}"
     if display == "edits":
         lines = [output["corrected"]]
         lines += [
