@@ -131,7 +131,13 @@ def channel_probs(
     return softmax(loglik), loglik
 
 
-def embedding_probs(ctx: TaskContext, text: str, labels: Sequence[str], temperature: float = 0.05) -> list[float]:
+# Turns an embedder's cosines (a few hundredths apart) into probabilities a vote can weigh.
+EMBEDDING_TEMPERATURE = 0.05
+
+
+def embedding_probs(
+    ctx: TaskContext, text: str, labels: Sequence[str], temperature: float = EMBEDDING_TEMPERATURE
+) -> list[float]:
     """Zero-shot by the embedder: the text's cosine to "This text is about <label>." for each label, softened.
 
     The temperature turns cosines (a few hundredths apart) into probabilities a vote can weigh.

@@ -37,7 +37,7 @@ def test_a_failing_item_is_reported_and_the_rest_scored(fake_pool: FakePool) -> 
 def test_classification_takes_the_label_set_from_the_data(fake_pool: FakePool) -> None:
     fake = fake_pool.fake("smollm2-135m")
     rows = [{"text": "x", "label": "World"}, {"text": "y", "label": "Sports"}]
-    evaluation.evaluate("classification", rows, pool=fake_pool)
+    evaluation.evaluate("classification", rows, {"method": "score"}, pool=fake_pool)  # the 135M model's label scores
     assert [" Sports", " World"] in [call[1][1] for call in fake.history]
 
 
