@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from typing import Any
 
 import gradio as gr
 
-from ..public import Policy
+from .. import api
+from ..backends import POOL, ModelPool
+from ..public import Policy, user_message
 from ..registry import GROUPS, all_tasks
 from .chat import chat_tab
 from .collections import collections_tab
 from .evaluate import evaluate_tab
 from .task_tab import task_tab
 from .tools import parameter_schema
+
+log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 32  # requests waiting beyond this are refused at once ("queue is full"), not left to time out
 
@@ -119,6 +125,25 @@ def launch(
         host = os.environ.get("GRADIO_SERVER_NAME") or ("0.0.0.0" if os.environ.get("SPACE_ID") else "127.0.0.1")
     policy = Policy.from_env()
     demo = create_app(policy)
+    if os.environ.get("NLP_PLAYGROUND_WARMUP", "1").strip().lower() not in ("0", "false", "no", "off"):
+        threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
     demo.launch(server_name=host, server_port=port, share=share, mcp_server=mcp_server,
                 **{**launch_settings(policy), **kwargs})  # fmt: skip
     return demo
+
+
+# One short request per kind of first-use work, so the first visitor does not wait for it: loading the three embedded
+# models, the label scores' calibration, the sentiment exemplar classifier and the topic library's vectors.
+WARM_UP = (
+    ("sentiment", {"text": "A fine, friendly place."}),
+    ("classification", {"text": "The team won the final.", "labels": ["sports", "business"]}),
+)
+
+
+def warm_up(pool: ModelPool = POOL) -> None:
+    """Run the warm-up requests in the background of a launch; a failure is logged and the app serves on."""
+    for task, inputs in WARM_UP:
+        try:
+            api.run(task, pool=pool, **inputs)
+        except Exception as exc:  # a warm-up must never take the app down
+            log.warning("warm-up %s failed: %s", task, user_message(exc))
