@@ -31,8 +31,9 @@ MATCH_MIN = 0.5
 MATCH_MARGIN = 0.15
 NEIGHBOURS = 3
 
-# Per loaded embedder (dropped with it): each topic's example vectors, embedded on first use.
-_vectors: weakref.WeakKeyDictionary[Backend, dict[str, np.ndarray]] = weakref.WeakKeyDictionary()
+# Per loaded embedder (dropped with it): the topics' names and each topic's examples, embedded on first use.
+_vectors: weakref.WeakKeyDictionary[Backend, dict[str | None, np.ndarray]] = weakref.WeakKeyDictionary()
+NAMES = None  # the key of the topics' names in each embedder's vectors (a topic's own key is its name)
 _lock = threading.Lock()
 
 
@@ -48,8 +49,7 @@ def library() -> Mapping[str, tuple[str, ...]]:
 def matched_topics(embedder: Backend, labels: Sequence[str]) -> dict[str, list[str]] | None:
     """The library's topics that each label names, or None when some label names none."""
     topics = sorted(library())
-    vectors = np.asarray(embedder.embed([*labels, *topics]))
-    cosines = vectors[: len(labels)] @ vectors[len(labels) :].T  # label x topic
+    cosines = np.asarray(embedder.embed(list(labels))) @ embedded(embedder, NAMES, topics).T  # label x topic
     best = cosines.max(axis=1)
     matches: dict[str, list[str]] = {label: [] for label in labels}
     for column, topic in enumerate(topics):
@@ -59,13 +59,13 @@ def matched_topics(embedder: Backend, labels: Sequence[str]) -> dict[str, list[s
     return matches if all(matches.values()) else None
 
 
-def topic_vectors(embedder: Backend, topic: str) -> np.ndarray:
-    """The vectors of a topic's examples, embedded once per loaded embedder (a first use takes about a second)."""
+def embedded(embedder: Backend, key: str | None, texts: Sequence[str]) -> np.ndarray:
+    """The vectors of texts, embedded once per loaded embedder under key (a topic's examples: about a second)."""
     owner = getattr(embedder, "inner", embedder)  # a metered wrapper: key on the shared model it wraps
     with _lock:
-        cached = _vectors.setdefault(owner, {}).get(topic)
+        cached = _vectors.setdefault(owner, {}).get(key)
         if cached is None:
-            cached = _vectors[owner][topic] = np.asarray(embedder.embed(list(library()[topic])))
+            cached = _vectors[owner][key] = np.asarray(embedder.embed(list(texts)))
     return cached
 
 
@@ -74,6 +74,6 @@ def topic_scores(embedder: Backend, text: str, matches: Mapping[str, Sequence[st
     vector = np.asarray(embedder.embed([text]))[0]
     scores = {}
     for label, topics in matches.items():
-        cosines = np.sort(np.concatenate([topic_vectors(embedder, t) for t in topics]) @ vector)
+        cosines = np.sort(np.concatenate([embedded(embedder, t, library()[t]) for t in topics]) @ vector)
         scores[label] = float(cosines[-NEIGHBOURS:].mean())
     return scores
