@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -20,9 +20,19 @@ from .errors import ModelError
 from .resources import data_dir
 from .textio import jsonl_rows, read_text_file
 
-# Per loaded embedder (dropped with it): the classifier fitted on each exemplar set.
-_fitted: weakref.WeakKeyDictionary[Backend, dict[str, Any]] = weakref.WeakKeyDictionary()
+# Per loaded embedder (dropped with it): what was computed from it once, by key (a fitted classifier, vectors).
+_kept: weakref.WeakKeyDictionary[Backend, dict[Hashable, Any]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
+T = TypeVar("T")
+
+
+def kept(embedder: Backend, key: Hashable, make: Callable[[], T]) -> T:
+    """make(), computed once per loaded embedder and key, and dropped with the embedder."""
+    with _lock:
+        values = _kept.setdefault(embedder, {})
+        if key not in values:
+            values[key] = make()
+        return values[key]
 
 
 def exemplars(name: str) -> list[dict[str, str]]:
@@ -39,14 +49,13 @@ def exemplars(name: str) -> list[dict[str, str]]:
 def _classifier(embedder: Backend, name: str) -> Any:
     from sklearn.linear_model import LogisticRegression
 
-    with _lock:
-        fitted = _fitted.setdefault(embedder, {})
-        if name not in fitted:
-            rows = exemplars(name)
-            vectors = np.asarray(embedder.embed([r["text"] for r in rows]))
-            # C=1 (the default strength) was chosen on the SST-2 dev half; weaker regularisation overfits 193 rows.
-            fitted[name] = LogisticRegression(C=1.0, max_iter=2000).fit(vectors, [r["label"] for r in rows])
-        return fitted[name]
+    def fit() -> Any:
+        rows = exemplars(name)
+        vectors = np.asarray(embedder.embed([r["text"] for r in rows]))
+        # C=1 (the default strength) was chosen on the SST-2 dev half; weaker regularisation overfits 193 rows.
+        return LogisticRegression(C=1.0, max_iter=2000).fit(vectors, [r["label"] for r in rows])
+
+    return kept(embedder, ("classifier", name), fit)
 
 
 def exemplar_probs(ctx: TaskContext, name: str, text: str, labels: Sequence[str]) -> list[float]:

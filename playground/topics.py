@@ -13,15 +13,13 @@ The thresholds were chosen with the embedded embedder (MiniLM); the classificati
 from __future__ import annotations
 
 import functools
-import threading
-import weakref
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 import numpy as np
 
 from .backends import Backend
-from .exemplars import exemplars
+from .exemplars import exemplars, kept
 
 LIBRARY = "topics"  # assets/exemplars/topics.jsonl: text, label (the topic)
 # Chosen on the AG News dev half (see the README's evaluation section): a label takes a topic whose name's cosine to
@@ -31,10 +29,7 @@ MATCH_MIN = 0.5
 MATCH_MARGIN = 0.15
 NEIGHBOURS = 3
 
-# Per loaded embedder (dropped with it): the topics' names and each topic's examples, embedded on first use.
-_vectors: weakref.WeakKeyDictionary[Backend, dict[str | None, np.ndarray]] = weakref.WeakKeyDictionary()
-NAMES = None  # the key of the topics' names in each embedder's vectors (a topic's own key is its name)
-_lock = threading.Lock()
+NAMES = None  # the key of the topics' names among each embedder's vectors (a topic's own key is its name)
 
 
 @functools.cache
@@ -62,11 +57,7 @@ def matched_topics(embedder: Backend, labels: Sequence[str]) -> dict[str, list[s
 def embedded(embedder: Backend, key: str | None, texts: Sequence[str]) -> np.ndarray:
     """The vectors of texts, embedded once per loaded embedder under key (a topic's examples: about a second)."""
     owner = getattr(embedder, "inner", embedder)  # a metered wrapper: key on the shared model it wraps
-    with _lock:
-        cached = _vectors.setdefault(owner, {}).get(key)
-        if cached is None:
-            cached = _vectors[owner][key] = np.asarray(embedder.embed(list(texts)))
-    return cached
+    return kept(owner, ("topic vectors", key), lambda: np.asarray(embedder.embed(list(texts))))
 
 
 def topic_scores(embedder: Backend, text: str, matches: Mapping[str, Sequence[str]]) -> dict[str, float]:
