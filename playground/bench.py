@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .bench_quality import bench_techniques
+from .bench_soak import bench_soak
 from .bench_speed import SPEED_BENCHES
 from .errors import InputError
 
@@ -178,6 +179,7 @@ BENCHES: dict[str, Callable[[], str]] = {
     "embedding-cache": bench_embedding_cache,
     **SPEED_BENCHES,
     "techniques": bench_techniques,
+    "soak": bench_soak,
 }
 
 

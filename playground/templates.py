@@ -14,6 +14,7 @@ import jinja2.sandbox
 
 from .errors import TemplateError
 from .resources import data_dir
+from .sandbox import BoundedSandbox, LimitError, render_bounded
 
 
 @functools.cache
@@ -93,9 +94,10 @@ def check_source(name: str, text: str, allowed: set[str]) -> None:
 
 
 @functools.cache
-def _sandbox() -> jinja2.sandbox.SandboxedEnvironment:
-    # A user's template may come from a public page: the sandbox keeps it from reaching Python's internals.
-    return jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+def _sandbox() -> BoundedSandbox:
+    # A user's template may come from a public page: the sandbox keeps it from reaching Python's internals, and
+    # bounds what it may build and how long it may take.
+    return BoundedSandbox(undefined=jinja2.StrictUndefined, autoescape=False)
 
 
 @functools.lru_cache(maxsize=64)
@@ -109,13 +111,16 @@ def render(name: str, edited: str | None = None, /, **context: Any) -> str:
     if edited is None:
         template_path(name)
     try:
-        template = _environment().get_template(name) if edited is None else _compiled(edited)
-        return template.render(shots=shots(name), **context)
+        if edited is None:
+            return _environment().get_template(name).render(shots=shots(name), **context)
+        return render_bounded(_compiled(edited), {"shots": shots(name), **context})
+    except LimitError as exc:
+        raise TemplateError(f"the edited {name} was stopped: {exc}") from None
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"template {name!r}: {exc.message}") from None
     except jinja2.sandbox.SecurityError:
         raise TemplateError(f"the edited {name} reaches for something a prompt template may not use") from None
-    except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as exc:
+    except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RuntimeError) as exc:
         if edited is None:
             raise  # a bug in a shipped template
         raise TemplateError(f"the edited {name} failed while rendering: {exc}") from None

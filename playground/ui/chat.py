@@ -13,6 +13,7 @@ from ..public import Policy, user_message
 from ..registry import TaskSpec
 from ..safety import Safety
 from .batch import batch_section
+from .budgets import budgeted
 from .helpers import ADVANCED, LLM_QUEUE, advanced_arguments, llm_concurrency, stats_line
 from .task_tab import advanced_controls, endpoint, input_component
 
@@ -100,8 +101,9 @@ def chat_tab(spec: TaskSpec, policy: Policy) -> None:
 
         with gr.Accordion("Raw output of the last answer (JSON)", open=False, render=False) as raw_box:
             raw = gr.JSON(label="Result")
+        seconds = policy.limits.request_seconds
         gr.ChatInterface(
-            respond,
+            budgeted(respond, seconds) if seconds else respond,  # ChatInterface wraps it: the app cannot reach it
             additional_inputs=[system, collection, passages, *advanced],
             additional_outputs=[raw],
             examples=[[e] for e in EXAMPLES],
