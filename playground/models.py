@@ -108,6 +108,18 @@ PRESETS: dict[str, Preset] = {
         ),
     )
 }
+
+
+def all_presets() -> dict[str, Preset]:
+    """The embedded presets, then the models downloaded with `nlp-playground models download` (never downloads)."""
+    from .downloads import downloaded_presets
+
+    presets = dict(PRESETS)
+    for name, preset in downloaded_presets().items():
+        presets.setdefault(name, preset)
+    return presets
+
+
 DEFAULT_LLM = "smollm2-135m"
 DEFAULT_EMBEDDER = "minilm-l6-v2"
 MULTILINGUAL_LLM = "gemma3-270m"  # writes what the English-only instruction model cannot
@@ -125,6 +137,17 @@ class ModelRef:
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.name, self.engine, self.source)
+
+
+MAX_NAME_CHARS = 1024  # a hub id is at most 96; a path beyond the system's limit cannot name a file
+
+
+def _exists(path: Path) -> bool:
+    """Whether a typed path names something; a name the system cannot take as a path (a NUL byte) does not."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def base_url_from(explicit: str | None = None) -> str | None:
@@ -166,14 +189,17 @@ def resolve(name: str, engine: str | None = None, role: str = "llm", base_url: s
     allowed = LLM_ENGINES if role == "llm" else EMBEDDER_ENGINES
     if engine is not None and engine not in allowed:
         raise ModelError(f"engine {engine!r} cannot run a{'n LLM' if role == 'llm' else 'n embedder'}")
-    preset = PRESETS.get(name)
+    known = all_presets()
+    preset = known.get(name)
     if preset is not None:
         if preset.role != role:
             raise ModelError(f"{name!r} is an {preset.role}, not an {role}")
         # Presets resolve their file lazily (the Gemma file is assembled on first use).
         return ModelRef(name, engine or preset.engine, "", preset)
+    if len(name) > MAX_NAME_CHARS:
+        raise ModelError(f"the model name is too long: {len(name)} characters, at most {MAX_NAME_CHARS}")
     path = Path(name).expanduser()
-    if path.exists():
+    if _exists(path):
         if role == "embedder":
             return ModelRef(name, "sentence-transformers", str(path))
         default: Engine = "llama.cpp" if path.suffix == ".gguf" else "transformers"
@@ -185,7 +211,7 @@ def resolve(name: str, engine: str | None = None, role: str = "llm", base_url: s
         if engine == "llama.cpp":
             raise ModelError("the llama.cpp engine needs a local .gguf file; hub ids run on transformers")
         return ModelRef(name, "sentence-transformers" if role == "embedder" else "transformers", name)
-    presets = [p.name for p in PRESETS.values() if p.role == role]
+    presets = [p.name for p in known.values() if p.role == role]
     raise ModelError(
         f"unknown model {name!r}: use a preset ({', '.join(presets)}), a local path or a hub id "
         f"like 'org/model'.{did_you_mean(name, presets)}"

@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import InputError, ModelError, ParamError, PlaygroundError, RowError
-from .models import PRESETS
+from .models import PRESETS, all_presets
 
 Row = dict[str, Any]
 
@@ -32,6 +32,8 @@ class Limits:
     max_file_size: str | None = None  # Gradio's format: "2mb"
     max_batch_rows: int | None = None
     max_eval_items: int | None = None
+    request_seconds: float | None = None  # the wall-clock budget of one request, after which it is stopped
+    file_request_seconds: float | None = None  # the same for a request over a file (batch, evaluation, indexing)
 
 
 PUBLIC_LIMITS = Limits(
@@ -41,7 +43,23 @@ PUBLIC_LIMITS = Limits(
     max_file_size="2mb",
     max_batch_rows=200,
     max_eval_items=100,
+    request_seconds=120.0,
+    file_request_seconds=900.0,
 )
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float | None) -> float | None:
+    """A budget in seconds from the environment; 0 turns it off, a value that is not a number is an error."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise PlaygroundError(f"{name} must be a number of seconds, not {raw[:40]!r}") from None
+    if value != value or value < 0:  # NaN or negative
+        raise PlaygroundError(f"{name} must be a number of seconds, 0 or more")
+    return value or None
 
 
 @dataclass(frozen=True)
@@ -61,12 +79,24 @@ class Policy:
         if not public:
             return cls()
         allowed = frozenset(m for m in re.split(r"[,\s]+", env.get("NLP_PLAYGROUND_ALLOWED_MODELS", "")) if m)
-        return cls(public=True, allowed_models=allowed, limits=PUBLIC_LIMITS)
+        limits = replace(
+            PUBLIC_LIMITS,
+            request_seconds=_seconds(env, "NLP_PLAYGROUND_REQUEST_SECONDS", PUBLIC_LIMITS.request_seconds),
+            file_request_seconds=_seconds(
+                env, "NLP_PLAYGROUND_FILE_REQUEST_SECONDS", PUBLIC_LIMITS.file_request_seconds
+            ),
+        )
+        return cls(public=True, allowed_models=allowed, limits=limits)
 
     def models(self, role: str = "llm") -> list[str]:
-        """The model names the page offers: the presets of that role, then the allow-listed ids."""
+        """The model names the page offers: the presets of that role, then the allow-listed ids.
+
+        Locally the presets include the downloaded models; in public mode a downloaded model needs the allow-list.
+        """
+        if not self.public:
+            return [name for name, p in all_presets().items() if p.role == role]
         presets = [name for name, p in PRESETS.items() if p.role == role]
-        return presets + sorted(self.allowed_models - set(presets)) if self.public else presets
+        return presets + sorted(self.allowed_models - set(presets))
 
     def check_model(self, name: Any, role: str = "llm") -> None:
         """Refuse a model that public mode does not allow; the message repeats nothing the user typed."""
