@@ -48,6 +48,7 @@ class TaskSpec:
     display: Display = "text"
     default_model: str = DEFAULT_LLM
     embedder: str | None = None  # set for tasks that embed texts
+    helpers: tuple[str, ...] = ()  # the other models and components it runs (a second LLM, BM25), as the app names them
     uses_llm: bool = True
     default_params: Mapping[str, Any] = field(default_factory=dict)
     streams: bool = False

@@ -94,6 +94,7 @@ SPEC = TaskSpec(
     templates=(TEMPLATE,),
     run=classify,
     embedder="minilm-l6-v2",
+    helpers=(SECOND_MODEL,),
     display="label",
     order=70,
     group="Analyse",

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from playground.context import TaskContext
+from playground.models import MULTILINGUAL_LLM
 from playground.registry import Input, TaskSpec
 from playground.taskkit import as_prompt
 
@@ -33,6 +34,7 @@ SPEC = TaskSpec(
     ),
     templates=(TEMPLATE,),
     template_extras=frozenset({"language_name"}),
+    helpers=(MULTILINGUAL_LLM,),  # writes the languages the instruction model cannot
     run=run,
     default_params={"max_new_tokens": 400, "temperature": 0.7, "repetition_penalty": 1.1},
     streams=True,

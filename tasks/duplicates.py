@@ -108,6 +108,7 @@ SPEC = TaskSpec(
     run=run,
     display="pairs",
     embedder=DEFAULT_EMBEDDER,
+    helpers=("MinHash",),
     uses_llm=False,
     order=72,
     group="Documents",

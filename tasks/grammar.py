@@ -117,6 +117,7 @@ SPEC = TaskSpec(
         ),
     ),
     templates=(TEMPLATE,),
+    helpers=("Harper", "LanguageTool"),
     run=correct,
     default_params={"max_new_tokens": 160},
     display="edits",

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from playground.context import TaskContext
-from playground.models import DEFAULT_EMBEDDER
+from playground.models import DEFAULT_EMBEDDER, MULTILINGUAL_LLM
 from playground.registry import Input, TaskSpec
 from playground.taskkit import as_prompt
 
@@ -108,6 +108,7 @@ SPEC = TaskSpec(
     run=run,
     display="ideas",
     embedder=DEFAULT_EMBEDDER,
+    helpers=(MULTILINGUAL_LLM,),  # writes the languages the instruction model cannot
     default_params={"max_new_tokens": 300, "temperature": 0.8, "repetition_penalty": 1.1},
     streams=True,
     order=49,

@@ -122,6 +122,7 @@ SPEC = TaskSpec(
     run=run,
     display="answer",
     embedder=DEFAULT_EMBEDDER,
+    helpers=("BM25",),
     default_params={"max_new_tokens": 96, "temperature": 0.0},
     streams=True,
     order=71,

@@ -33,6 +33,7 @@ SPEC = TaskSpec(
     run=run,
     display="hits",
     embedder=DEFAULT_EMBEDDER,
+    helpers=("BM25",),
     uses_llm=False,
     order=70,
     group="Documents",

@@ -76,6 +76,7 @@ SPEC = TaskSpec(
     templates=("sentiment.j2", "sentiment_channel.j2", "sentiment_generate.j2"),
     template_extras=frozenset({"label"}),
     embedder="minilm-l6-v2",
+    helpers=(SECOND_MODEL,),
     run=classify,
     display="label",
     order=40,

@@ -209,6 +209,7 @@ SPEC = TaskSpec(
     template_extras=frozenset({"source_name", "target_name"}),
     run=translate,
     default_model="gemma3-270m",
+    helpers=("py3langid",),
     default_params={"max_new_tokens": 200},
     streams=True,
     order=20,

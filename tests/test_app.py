@@ -82,6 +82,31 @@ def test_tasks_are_grouped_for_the_navigation() -> None:
     assert set(groups.values()) <= set(GROUPS)
 
 
+SEED_LABEL = "Seed (blank = a new one each run)"
+
+
+def test_the_seed_box_starts_blank_in_the_page_config(client: Any) -> None:
+    boxes = [c for c in client.config["components"] if c.get("props", {}).get("label") == SEED_LABEL]
+    assert boxes and all(c["type"] == "textbox" and c["props"].get("value") in (None, "") for c in boxes)
+    parameters = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/generation"]["parameters"]
+    seed = next(p for p in parameters if p["parameter_name"] == "seed")
+    assert seed["python_type"]["type"] == "int" and seed["parameter_default"] is None
+
+
+@pytest.mark.model
+def test_a_blank_seed_is_a_new_one_each_run_and_a_given_one_is_kept(client: Any) -> None:
+    from gradio_client.exceptions import AppError
+
+    call = {"prompt": "Name a fruit.", "temperature": 0.8, "max_new_tokens": 3, "api_name": "/generation"}
+    seeds = [client.predict(**call)[2]["params"]["seed"] for _ in range(2)]
+    assert seeds[0] != seeds[1]
+    assert client.predict(**call, seed=7)[2]["params"]["seed"] == 7  # a number, as before
+    assert client.predict(**call, seed=" 8 ")[2]["params"]["seed"] == 8  # what the box sends
+    assert client.predict(**call, seed="")[2]["params"]["seed"] not in (None, 0)
+    with pytest.raises(AppError, match="seed must be a whole number"):
+        client.predict(**call, seed="lucky")
+
+
 @pytest.mark.model
 def test_keyword_call_with_only_the_required_inputs(client: Any) -> None:
     label, _, raw = client.predict(text="The soup was cold and the bread was stale.", api_name="/sentiment")
@@ -186,7 +211,7 @@ def test_batch_endpoint_keeps_good_rows_and_reports_bad_ones(client: Any, tmp_pa
     rows = [json.loads(line) for line in Path(result_file).read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["1", "2", "3"]
     assert rows[0]["output"]["label"] == "negative" and "error" in rows[1]
-    assert "2 rows done, 1 with errors" in report and "Ignored columns: label" in report
+    assert "3 rows: 2 answered, 1 error." in report and "Ignored columns: label" in report
 
 
 # ---- pure helpers ------------------------------------------------------------------------------------------
@@ -234,12 +259,13 @@ def test_read_batch_reports_malformed_lines_and_unknown_columns(tmp_path: Path) 
 
 @pytest.mark.model
 def test_evaluate_tab_scores_a_bundled_set(client: Any) -> None:
-    metrics, worst, result_file = client.predict(
+    metrics, worst, result_file, note = client.predict(
         "sentiment", "bundled: sentiment", None, 8, None, "auto", "", api_name="/evaluate"
     )
     values = {row[0]: row[1] for row in metrics["data"]}
     assert values["n"] == 8 and values["accuracy"] >= 0.75
-    assert len(worst["data"]) == 8
+    assert all(row[1] < 1 for row in worst["data"])  # only the items below the best score, never a perfect one
+    assert note.startswith("8 items; ") and ("below the best possible score (1)" in note or "every item" in note)
     assert len(Path(result_file).read_text(encoding="utf-8").splitlines()) == 8
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,12 +53,24 @@ def open_tab(page: Any, title: str) -> Any:
     return panel
 
 
+FINAL_STATS = (
+    "({el, before}) => el.innerText.includes('total') && !el.innerText.includes('so far') && el.innerText != before"
+)
+
+
+def finished(page: Any, panel: Any, before: str = "", timeout: int = 90_000) -> str:
+    """Wait for the stats line of a finished run in this tab (other than `before`, the last run's) and return it."""
+    stats = panel.locator("div.prose.run-stats")
+    page.wait_for_function(FINAL_STATS, arg={"el": stats.element_handle(), "before": before}, timeout=timeout)
+    return str(stats.inner_text())
+
+
 def test_three_tabs_in_a_real_browser(page: Any, tmp_path: Path) -> None:
     # Sentiment: type a review, run, read the label.
     panel = open_tab(page, "Sentiment")
     panel.locator("textarea").first.fill("The food was cold and the waiter was rude.")
     panel.get_by_role("button", name="Run", exact=True).click()
-    page.wait_for_function("document.body.innerText.includes('first token')", timeout=60_000)
+    finished(page, panel)
     assert "negative" in panel.inner_text().lower()
 
     # Grammar: the corrected text appears with the edits highlighted.
@@ -97,7 +110,7 @@ def test_markup_in_inputs_and_outputs_is_shown_as_text(page: Any) -> None:
     boxes.nth(0).fill(f"The striker scored. {PAYLOADS[2]}")
     panel.locator("input[type=text], textarea").nth(1).fill(f"sports, {PAYLOADS[0]}")
     panel.get_by_role("button", name="Run", exact=True).click()
-    page.wait_for_function("document.body.innerText.includes('first token')", timeout=60_000)
+    finished(page, panel)
     assert 'onerror="alert(1)"' in panel.inner_text()
 
     # Clustering: the texts come back in the cluster list (Markdown) and the plot's tooltips.
@@ -142,3 +155,63 @@ def test_a_comparison_in_a_real_browser(page: Any) -> None:
     text = panel.inner_text()
     assert "A: the settings above" in text and "smollm2-135m on llama.cpp" in text
     assert "B: model=gemma3-270m max_new_tokens=12" in text.replace("\n", " ")
+
+
+def recorded_seed(panel: Any) -> int:
+    """The seed the last run used, read from the Raw output (JSON) accordion."""
+    raw = panel.locator("[data-testid=json]").first.inner_text()
+    found = re.search(r'"seed"\s*:\s*(\d+)', raw)
+    assert found, raw[:500]
+    return int(found.group(1))
+
+
+def test_a_blank_seed_draws_a_new_one_each_run(page: Any) -> None:
+    panel = open_tab(page, "Text generation")
+    panel.get_by_text("Advanced", exact=True).click()
+    seed = panel.get_by_label("Seed (blank = a new one each run)")
+    assert seed.input_value() == ""  # not 0, which fixed every run's seed
+    assert float(panel.get_by_label("number input for Temperature (0 = greedy)").input_value()) > 0
+    panel.get_by_label("number input for Max new tokens").fill("4")
+    panel.locator("textarea").first.fill("Name a fruit.")
+    panel.get_by_text("Raw output (JSON)").click()
+    seeds, stats = [], ""
+    for _ in range(2):
+        panel.get_by_role("button", name="Run", exact=True).click()
+        stats = finished(page, panel, stats)
+        seeds.append(recorded_seed(panel))
+    assert seeds[0] != seeds[1] and seed.input_value() == ""
+    seed.fill("123")
+    panel.get_by_role("button", name="Run", exact=True).click()
+    stats = finished(page, panel, stats)
+    assert recorded_seed(panel) == 123
+
+
+def test_stop_keeps_the_tokens_made_so_far(page: Any) -> None:
+    panel = open_tab(page, "Text generation")
+    panel.get_by_text("Advanced", exact=True).click()
+    panel.get_by_label("number input for Max new tokens").fill("1024")
+    panel.get_by_label("number input for Temperature (0 = greedy)").fill("0")
+    panel.locator("textarea").first.fill("Write a long story about a dragon who learns to bake bread.")
+    panel.get_by_role("button", name="Run", exact=True).click()
+    output = panel.locator("label:has(> [data-testid=block-info]:text-is('Output')) textarea")
+    page.wait_for_function("el => el.value.split(' ').length > 3", arg=output.element_handle(), timeout=120_000)
+    panel.get_by_role("button", name="Stop", exact=True).click()
+    page.wait_for_timeout(1_000)
+    stats = panel.locator("div.prose.run-stats").inner_text()
+    made = re.search(r"(\d+) tokens", stats)
+    assert made and int(made.group(1)) > 0 and "so far" in stats, stats
+
+
+def test_a_tab_shows_what_applies_and_choices_as_themselves(page: Any) -> None:
+    page.get_by_role("tab", name="About", exact=True).click()
+    about = page.locator('[role="tabpanel"]:visible').last.inner_text()
+    assert about.index("Write") < about.index("Analyse") < about.index("Documents") < about.index("Chat")
+    sentiment = next(line for line in about.splitlines() if line.startswith("Sentiment"))
+    assert "gemma3-270m" in sentiment
+
+    panel = open_tab(page, "Search")
+    assert not panel.get_by_text("Advanced", exact=True).is_visible()
+    assert not panel.get_by_text("Prompts sent to the model").is_visible()
+
+    panel = open_tab(page, "Question answering")
+    assert panel.get_by_label("Answer", exact=True).input_value() == "auto"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 from typing import Any
 
@@ -13,9 +14,13 @@ from .. import api
 from ..backends import POOL, ModelPool
 from ..public import Policy, user_message
 from ..registry import GROUPS, all_tasks
+from . import sessions
+from .budgets import limit_events
 from .chat import chat_tab
 from .collections import collections_tab
 from .evaluate import evaluate_tab
+from .helpers import about_tables
+from .models_tab import models_tab
 from .task_tab import task_tab
 from .tools import parameter_schema
 
@@ -26,10 +31,6 @@ QUEUE_SIZE = 32  # requests waiting beyond this are refused at once ("queue is f
 
 def _about(policy: Policy) -> None:
     with gr.Tab("About", id="about"):
-        rows = ["| Group | Task | What it does | Model |", "|---|---|---|---|"]
-        for spec in all_tasks():
-            models = [m for m in (spec.default_model if spec.uses_llm else None, spec.embedder) if m]
-            rows.append(f"| {spec.group} | **{spec.title}** | {spec.description} | {' + '.join(models)} |")
         public = (
             "\n\nThis is a public deployment: it runs only the models listed under *Advanced*, with "
             f"inputs up to {policy.limits.max_input_chars} characters, at most {policy.limits.max_new_tokens} new "
@@ -41,8 +42,10 @@ def _about(policy: Policy) -> None:
             "# NLP playground\n"
             "Small language models, running on this machine's CPU, trying one task per tab. Pick a group, then a "
             "task, type a text or click an example, and press **Run**. Generated text streams in as it is made; "
-            "the line under each result says which model ran, how fast, and how long the first token took.\n\n"
-            + "\n".join(rows)
+            "the line under each result says what each model did: the tokens it generated and how fast it decoded "
+            "them, or its calls that scored labels or embedded texts, and the time it took.\n\n"
+            "The tasks by group, with the models and other tools each one runs:\n\n"
+            + about_tables(all_tasks())
             + "\n\nThe embedded models are small (135M and 270M parameters): quick, private and offline, but "
             "often wrong." + public
         )
@@ -68,6 +71,15 @@ class ToolBlocks(gr.Blocks):
             restrict_tools(self, server)
         self.__dict__["_mcp_server"] = server
 
+    def launch(self, *args: Any, **kwargs: Any) -> Any:
+        """Gradio's launch, with sessions that cost what they change (see sessions.py) from the first request on."""
+        wait = not kwargs.get("prevent_thread_lock", False) and not getattr(sys, "ps1", sys.flags.interactive)
+        result = super().launch(*args, **{**kwargs, "prevent_thread_lock": True})
+        sessions.install(self.server_app, self)
+        if wait:
+            self.block_thread()
+        return result
+
 
 def restrict_tools(demo: ToolBlocks, server: Any) -> None:
     """Keep the MCP server's tools that are task endpoints; align their parameter schemas with the annotations."""
@@ -91,8 +103,9 @@ def create_app(policy: Policy | None = None, queue_size: int = QUEUE_SIZE) -> gr
     """
     policy = Policy.from_env() if policy is None else policy
     tasks = all_tasks()
-    with ToolBlocks(title="NLP playground") as demo, gr.Tabs():
+    with ToolBlocks(title="NLP playground", delete_cache=DELETE_CACHE) as demo, gr.Tabs():
         _about(policy)
+        models_tab(policy)
         for group in GROUPS:
             members = [spec for spec in tasks if spec.group == group]
             if not members:
@@ -105,12 +118,27 @@ def create_app(policy: Policy | None = None, queue_size: int = QUEUE_SIZE) -> gr
         evaluate_tab(policy)
     demo.tools = frozenset(spec.name for spec in tasks)
     demo.queue(max_size=queue_size, default_concurrency_limit=1)
+    limit_events(demo, policy.limits)  # public mode: every request under a wall-clock budget
     return demo
 
 
+# Gradio keeps a copy of the whole page's configuration for every session it has seen (about 1.8 MB for this app's
+# 1,100 components), 10,000 sessions by default, and every HTTP API call is a session of its own. Nothing here keeps
+# per-session state a visitor would miss (a conversation travels with each request), so a public app keeps few.
+PUBLIC_SESSIONS = 100
+# Files handed to visitors (run records, batch results) leave Gradio's cache after an hour, checked every half hour.
+DELETE_CACHE = (1800, 3600)
+
+
 def launch_settings(policy: Policy) -> dict[str, Any]:
-    """Keyword arguments of Blocks.launch that public mode adds (the upload limit; Gradio has none by default)."""
-    return {"max_file_size": policy.limits.max_file_size} if policy.limits.max_file_size else {}
+    """Keyword arguments of Blocks.launch that public mode adds: the upload limit (Gradio has none by default) and
+    the number of sessions whose state is kept in memory."""
+    if not policy.public:
+        return {}
+    settings: dict[str, Any] = {"state_session_capacity": PUBLIC_SESSIONS}
+    if policy.limits.max_file_size:
+        settings["max_file_size"] = policy.limits.max_file_size
+    return settings
 
 
 def launch(

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import html
 import math
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -18,7 +16,8 @@ from ..public import Policy, user_message
 from ..registry import TaskSpec
 from ..safety import Safety
 from ..textio import parse_param
-from .helpers import LLM_QUEUE, llm_concurrency, stats_line, with_parameters
+from .helpers import LLM_QUEUE, applicable_settings, calls_llm, llm_concurrency, stats_line, with_parameters
+from .scratch import scratch_path
 from .views import escape_markdown
 
 VARIANTS = 2  # configurations beside the tab's own
@@ -51,7 +50,11 @@ def prompts_text(raw: dict[str, Any] | None) -> str:
     return "\n\n".join(blocks)
 
 
-def tokens_html(raw: dict[str, Any] | None) -> str:
+TOKENS_HINT = "<p><em>Set <b>Token probabilities</b> under Advanced (1 to 5) to see each generated token.</em></p>"
+LABELS_HINT = "<p><em>Run to see each label's log-likelihood after the prompt.</em></p>"
+
+
+def tokens_html(raw: dict[str, Any] | None, hint: str = TOKENS_HINT) -> str:
     """The generated tokens coloured by probability (red unlikely, green likely), the alternatives on hover."""
     tokens = (raw or {}).get("tokens")
     scored = ((raw or {}).get("output") or {}).get("loglikelihoods")
@@ -61,7 +64,7 @@ def tokens_html(raw: dict[str, Any] | None) -> str:
         return ("<table><tr><th>label</th><th>log-likelihood after the prompt</th><th>probability</th></tr>"
                 f"{rows}</table>")  # fmt: skip
     if not tokens:
-        return "<p><em>Set <b>Token probabilities</b> under Advanced (1 to 5) to see each generated token.</em></p>"
+        return hint
     spans = []
     for t in tokens:
         p = math.exp(t["logprob"])
@@ -72,15 +75,23 @@ def tokens_html(raw: dict[str, Any] | None) -> str:
     return f'<div style="white-space: pre-wrap; line-height: 1.8">{"".join(spans)}</div>'
 
 
-def details_section(raw: gr.JSON) -> gr.File:
-    """The prompts and tokens of the last result, and the file its run record is written to."""
-    with gr.Accordion("Tokens and their probabilities", open=False):
-        tokens = gr.HTML(tokens_html(None))
-    with gr.Accordion("Prompts sent to the model", open=False):
-        shown = gr.Textbox(label="Exactly what each model call was given", lines=8, interactive=False,
-                           buttons=["copy"])  # fmt: skip
-    raw.change(prompts_text, raw, shown, api_visibility="private", show_progress="hidden")
-    raw.change(tokens_html, raw, tokens, api_visibility="private", show_progress="hidden")
+def details_section(raw: gr.JSON, spec: TaskSpec) -> gr.File:
+    """The prompts and tokens of the last result, where the task has them, and the file its run record is written to.
+
+    A task with no language model has neither; a choice task shows each label's log-likelihood instead of tokens.
+    """
+    labels = spec.display == "label"
+    if labels or "logprobs" in applicable_settings(spec):
+        hint = LABELS_HINT if labels else TOKENS_HINT
+        with gr.Accordion("Tokens and their probabilities", open=False):
+            tokens = gr.HTML(hint)
+        raw.change(lambda value: tokens_html(value, hint), raw, tokens, api_visibility="private",
+                   show_progress="hidden")  # fmt: skip
+    if calls_llm(spec):
+        with gr.Accordion("Prompts sent to the model", open=False):
+            shown = gr.Textbox(label="Exactly what each model call was given", lines=8, interactive=False,
+                               buttons=["copy"])  # fmt: skip
+        raw.change(prompts_text, raw, shown, api_visibility="private", show_progress="hidden")
     return gr.File(label="Run record (replay it with `nlp-playground rerun FILE`)", interactive=False)
 
 
@@ -96,7 +107,7 @@ def save_record(spec: TaskSpec, collect: Collect, policy: Policy) -> Callable[..
             record = records.record_from_parts(raw, spec.validate(inputs), texts)
         except PlaygroundError:
             return None  # the run itself showed the error
-        path = Path(tempfile.mkdtemp(prefix="nlp-playground-")) / f"{spec.name}-run.json"
+        path = scratch_path(f"{spec.name}-run.json")
         records.write_record(path, record)
         return str(path)
 

@@ -20,9 +20,10 @@ from ..textio import texts_from_file
 from .batch import batch_section
 from .helpers import (
     ADVANCED,
-    LANGUAGE_NAMES,
     LLM_QUEUE,
     advanced_arguments,
+    applicable_settings,
+    choice_labels,
     collection_names,
     engine_choices,
     llm_concurrency,
@@ -38,8 +39,7 @@ from .views import VIEWS, apply_ticked
 def input_component(item: Input, policy: Policy) -> gr.components.Component:
     limit = min(item.max_chars, policy.limits.max_input_chars or item.max_chars)
     if item.kind == "choice":
-        choices = [(LANGUAGE_NAMES.get(c, c), c) for c in item.choices]
-        return gr.Dropdown(choices=choices, value=item.default, label=item.label, info=item.help or None)
+        return gr.Dropdown(choices=choice_labels(item), value=item.default, label=item.label, info=item.help or None)
     if item.kind == "options":
         return gr.CheckboxGroup(list(item.choices), value=list(item.default or ()), label=item.label,
                                 info=item.help or None)  # fmt: skip
@@ -109,37 +109,64 @@ def named(parameter: str, box: Numeric) -> Numeric:
     return box
 
 
+def _integer_schema() -> dict[str, Any]:
+    return {"type": "integer"}
+
+
+def seed_box(visible: bool = True) -> gr.Textbox:
+    """The seed: a text box, since a Gradio number box shows 0 for no value (which would fix every seed).
+
+    Blank draws a new seed each run (the result records it); advanced_arguments reads the text as a whole number.
+    Its API parameter stays typed as an integer (a number sent there arrives as its text), as when it was a number box.
+    """
+    box = gr.Textbox(label="Seed (blank = a new one each run)", placeholder="random", max_lines=1, visible=visible)
+    box.api_info = _integer_schema  # type: ignore[method-assign]
+    return box
+
+
 def advanced_controls(spec: TaskSpec, policy: Policy) -> list[gr.components.Component]:
-    """The Advanced accordion: model, engine and decoding settings, in the order of ADVANCED."""
+    """The Advanced accordion: model, engine and decoding settings, in the order of ADVANCED.
+
+    Only the settings that change what the task does are shown (none for a task with no language model, no
+    decoding settings where labels are scored); the others are hidden but keep their place in the endpoint.
+    """
     defaults = GenerationParams().merged(**spec.default_params)
-    decoding = spec.display != "label"  # label scoring ignores decoding settings
+    shown = set(applicable_settings(spec))
     max_tokens = policy.limits.max_new_tokens or MAX_NEW_TOKENS_CAP
-    with gr.Accordion("Advanced", open=False):
-        with gr.Row():
+    with gr.Accordion("Advanced", open=False, visible=bool(shown)):
+        with gr.Row(visible=bool(shown & {"model", "engine"})):
             # Typed values reach the handler, whose policy check answers with a message of its own.
             info = "the models this deployment allows" if policy.public else "a preset, or a hub id / local path"
             served = [] if policy.public else server_models()  # public mode offers only allow-listed names
             model = gr.Dropdown(policy.models() + served, value=spec.default_model, label="Model",
-                                allow_custom_value=True, info=info)  # fmt: skip
-            engine = gr.Dropdown(engine_choices(), value="auto", label="Engine")
-        with gr.Row(visible=decoding):
+                                allow_custom_value=True, info=info, visible="model" in shown)  # fmt: skip
+            engine = gr.Dropdown(engine_choices(), value="auto", label="Engine", visible="engine" in shown)
+        with gr.Row(visible=bool(shown & {"max_new_tokens", "temperature", "top_p"})):
             max_new = named("max_new_tokens", gr.Slider(1, max_tokens, value=min(defaults.max_new_tokens, max_tokens),
-                                                        step=1, label="Max new tokens"))  # fmt: skip
+                                                        step=1, label="Max new tokens",
+                                                        visible="max_new_tokens" in shown))  # fmt: skip
             temperature = named("temperature", gr.Slider(0, 2, value=defaults.temperature, step=0.05,
-                                                         label="Temperature (0 = greedy)"))  # fmt: skip
-            top_p = named("top_p", gr.Slider(0.05, 1, value=defaults.top_p, step=0.05, label="Top-p"))
-        with gr.Row(visible=decoding):
-            top_k = named("top_k", gr.Number(value=defaults.top_k, precision=0, label="Top-k (0 = off)"))
+                                                         label="Temperature (0 = greedy)",
+                                                         visible="temperature" in shown))  # fmt: skip
+            top_p = named("top_p", gr.Slider(0.05, 1, value=defaults.top_p, step=0.05, label="Top-p",
+                                             visible="top_p" in shown))  # fmt: skip
+        with gr.Row(visible=bool(shown & {"top_k", "repetition_penalty", "num_beams"})):
+            top_k = named("top_k", gr.Number(value=defaults.top_k, precision=0, label="Top-k (0 = off)",
+                                             visible="top_k" in shown))  # fmt: skip
             rep = named("repetition_penalty", gr.Slider(0.5, 2, value=defaults.repetition_penalty, step=0.05,
-                                                        label="Repetition penalty"))  # fmt: skip
+                                                        label="Repetition penalty",
+                                                        visible="repetition_penalty" in shown))  # fmt: skip
             beams = named("num_beams", gr.Slider(1, 8, value=defaults.num_beams, step=1,
-                                                 label="Beams (transformers engine)"))  # fmt: skip
-        with gr.Row(visible=decoding):
-            seed = named("seed", gr.Number(value=None, precision=0, label="Seed (blank = random)"))
+                                                 label="Beams (transformers engine)",
+                                                 visible="num_beams" in shown))  # fmt: skip
+        with gr.Row(visible=bool(shown & {"seed", "logprobs", "stop"})):
+            seed = seed_box(visible="seed" in shown)
             logprobs = named("logprobs", gr.Slider(0, 5, value=0, step=1, label="Token probabilities",
                                                    info="0 = off; else each token's probability and this many "
-                                                   "alternatives, under the result"))  # fmt: skip
-            stop = gr.Textbox(label="Stop sequences", placeholder="one per line; \\n for a newline", lines=1)
+                                                   "alternatives, under the result",
+                                                   visible="logprobs" in shown))  # fmt: skip
+            stop = gr.Textbox(label="Stop sequences", placeholder="one per line; \\n for a newline", lines=1,
+                              visible="stop" in shown)  # fmt: skip
     return [model, engine, max_new, temperature, top_p, top_k, rep, beams, seed, logprobs, stop]
 
 
@@ -213,10 +240,10 @@ def task_tab(spec: TaskSpec, policy: Policy) -> None:
             with gr.Column():
                 view_components, show = VIEWS[spec.display](spec)
                 apply_button = gr.Button("Apply the ticked edits") if spec.display == "edits" else None
-                stats = gr.Markdown()
+                stats = gr.Markdown(elem_classes="run-stats")
                 with gr.Accordion("Raw output (JSON)", open=False):
                     raw = gr.JSON(label="Result")
-                record_file = details_section(raw)
+                record_file = details_section(raw, spec)
         examples = _examples(spec)
         if examples:
             gr.Examples(examples, inputs=fields, cache_examples=False, label="Examples")
