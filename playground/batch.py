@@ -22,6 +22,14 @@ class BatchSummary:
     failed: int = 0
     skipped: int = 0
 
+    def line(self) -> str:
+        """Every row of the file, then what became of them: "4 rows: 2 answered, 2 errors"."""
+        total = self.done + self.failed + self.skipped
+        parts = [f"{self.done} answered", f"{self.failed} error{'' if self.failed == 1 else 's'}"]
+        if self.skipped:
+            parts.append(f"{self.skipped} already done")
+        return f"{total} row{'' if total == 1 else 's'}: {', '.join(parts)}"
+
 
 def finished_ids(target: Path) -> set[str]:
     """The ids already in a results file; a torn last line (the process died mid-write) is cut off first."""

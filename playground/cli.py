@@ -5,21 +5,44 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
 from . import api
+from .backends import POOL
 from .bench import BENCHES
+from .cli_models import add_models_parser
 from .errors import InputError, PlaygroundError
 from .formatting import format_output
 from .logs import configure_logging
-from .models import LLM_ENGINES
+from .models import LLM_ENGINES, ModelRef
 from .public import user_message
 from .registry import get_task
 from .textio import parse_param, read_rows, read_text_file, texts_from_file
 
 BASE_URL_HELP = "the OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL)"
+TASK_COMMANDS = ("run", "rerun", "eval", "report", "index")  # the commands that load models for a task
+
+
+@contextmanager
+def load_status(ref: ModelRef) -> Iterator[None]:
+    """On a terminal, a line on stderr while a model loads: its name and engine, then the seconds it took."""
+    err = sys.stderr
+    if not err.isatty():  # a file or a pipe gets the results alone
+        yield
+        return
+    start = time.perf_counter()
+    err.write(f"\r\x1b[Kloading {ref.name} ({ref.engine})… ")  # \r and erase: over a progress bar, redrawn below
+    err.flush()
+    try:
+        yield
+    except BaseException:
+        err.write("failed\n")
+        raise
+    err.write(f"{time.perf_counter() - start:.1f} s\n")
 
 
 def cmd_tasks(args: argparse.Namespace, out: TextIO) -> int:
@@ -160,8 +183,7 @@ def run_batch(
         return tqdm(items, total=total, desc=task, unit="row", file=sys.stderr)
 
     summary, _ = batch.run_file(task, rows, target, resume=resume, progress=bar, **models, **arguments)
-    skipped = f", {summary.skipped} already done" if summary.skipped else ""
-    print(f"{summary.done} ok, {summary.failed} failed{skipped} -> {target}", file=sys.stderr)
+    print(f"{summary.line()} -> {target}", file=sys.stderr)
     return 1 if summary.failed else 0
 
 
@@ -186,8 +208,11 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
         reports.append(evaluation.evaluate(args.task, rows, config, progress=bar))
     names = [describe(c) for c in configs]
     split = f" ({args.split} split)" if args.split else ""
-    print(f"{args.task} on {data.name}{split}, {len(rows)} items", file=out)
+    print(f"{args.task} on {data.name}{split}: {evaluation.items_note(len(rows), args.limit, args.split)}", file=out)
     print(evaluation.metrics_table(reports, names), file=out)
+    for name, report in zip(names, reports, strict=True):
+        worst = ", ".join(f"{i.id} ({'failed' if i.error else f'{i.score:.3g}'})" for i in report.worst(5))
+        print(f"{name}: {evaluation.worst_note(report)}" + (f"; the worst: {worst}" if worst else ""), file=out)
     target = Path(args.output or f"{data.stem}.{args.task}.results.jsonl")
     for number, report in enumerate(reports):
         path = target if number == 0 else target.with_name(f"{target.stem}.compare{target.suffix}")
@@ -259,23 +284,6 @@ def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
     for line in report.lines():
         print(line, file=sys.stderr)
     return 1 if report.failed else 0
-
-
-def cmd_models(args: argparse.Namespace, out: TextIO) -> int:
-    """The embedded presets, and the models of the OpenAI-compatible server when one is configured."""
-    from .models import PRESETS, base_url_from
-
-    for preset in PRESETS.values():
-        print(f"{preset.name:<16} {preset.role:<8} {preset.engine:<21} {preset.title}", file=out)
-    url = base_url_from(args.base_url)
-    if url is None:
-        print("(set OPENAI_BASE_URL or --base-url to list a server's models)", file=sys.stderr)
-        return 0
-    from .backends.remote import served_models
-
-    for name in served_models(url):
-        print(f"openai:{name:<9} {'served':<8} {'openai':<21} {url}", file=out)
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -373,15 +381,15 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--base-url", help=BASE_URL_HELP)
     index.set_defaults(func=cmd_index)
 
-    models = sub.add_parser("models", parents=[common], help="list the embedded models and a server's models")
-    models.add_argument("--base-url", help=BASE_URL_HELP)
-    models.set_defaults(func=cmd_models)
+    add_models_parser(sub, common)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.verbose)
+    if args.command in TASK_COMMANDS:
+        POOL.on_load = load_status
     for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a character gets an escape, not a crash
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")

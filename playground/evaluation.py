@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ class Adapter:
     prediction: Callable[[dict[str, Any]], Any]
     score: Callable[[Sequence[Any], Sequence[Any], Sequence[Row]], dict[str, float]]
     item_score: Callable[[Any, Any, Row], float]
+    best: float = 1.0  # the best item_score there is (chrF runs to 100)
 
 
 def _label_set(rows: Sequence[Row]) -> list[str]:
@@ -191,6 +193,7 @@ ADAPTERS: dict[str, Adapter] = {
         prediction=lambda out: out["text"],
         score=_bleu_chrf,
         item_score=_sentence_chrf,
+        best=100.0,
     ),
     "grammar": Adapter(
         inputs=lambda row, rows: {"text": _text(row, "source", "text")},
@@ -208,6 +211,7 @@ ADAPTERS: dict[str, Adapter] = {
         prediction=lambda out: out["text"],
         score=_style_scores,
         item_score=_sentence_chrf,
+        best=100.0,
     ),
     "keywords": Adapter(
         inputs=lambda row, rows: {"text": _text(row, "text")},
@@ -238,20 +242,33 @@ class ItemResult:
 
 @dataclass
 class Report:
-    """Metrics over a set, the per-item results, and the configuration that produced them."""
+    """Metrics over a set, the per-item results, and the configuration that produced them.
+
+    `best` is the best score an item can get (None: the items have no score of their own, as in clustering).
+    """
 
     task: str
     config: dict[str, Any]
     metrics: dict[str, float]
     items: list[ItemResult] = field(default_factory=list)
+    best: float | None = None
 
     @property
     def errors(self) -> int:
         return sum(1 for i in self.items if i.error is not None)
 
+    def below_best(self) -> list[ItemResult]:
+        """The items that failed or scored below the best possible score, lowest first (errors first of all)."""
+        best = self.best
+        below = [
+            i for i in self.items
+            if i.error is not None or (best is not None and i.score is not None and i.score < best - 1e-9)
+        ]  # fmt: skip
+        return sorted(below, key=lambda i: -math.inf if i.score is None else i.score)
+
     def worst(self, n: int = 10) -> list[ItemResult]:
-        """The n lowest-scoring items (errors first)."""
-        return sorted(self.items, key=lambda i: -1.0 if i.score is None else i.score)[:n]
+        """The n lowest-scoring items among those below the best possible score; never a perfect one."""
+        return self.below_best()[:n]
 
 
 def public_sets_dir() -> Path:
@@ -348,7 +365,7 @@ def evaluate(
     metrics = adapter.score([i.prediction for i, _ in scored], [i.reference for i, _ in scored], [r for _, r in scored])
     metrics = {k: round(float(v), 4) for k, v in metrics.items()}
     metrics["n"] = len(scored)
-    return Report(task, config, metrics, items)
+    return Report(task, config, metrics, items, best=adapter.best)
 
 
 def _evaluate_clustering(rows: Sequence[Row], config: dict[str, Any], pool: ModelPool) -> Report:
@@ -370,6 +387,26 @@ def _evaluate_clustering(rows: Sequence[Row], config: dict[str, Any], pool: Mode
     ]
     metrics = {k: round(float(v), 4) for k, v in {**ari, **silhouette}.items()}
     return Report("clustering", config, {**metrics, "k": output["k"], "n": len(rows)}, items)
+
+
+def items_note(count: int, limit: int | None, split: str | None = None) -> str:
+    """How many items ran; when the set (or its split) holds fewer than the limit asked for, it says so."""
+    if limit is not None and count < limit:
+        where = f"the {split} split" if split else "the set"
+        return f"{where} has {count} item{'' if count == 1 else 's'}; ran all {count} (asked for {limit})"
+    return f"{count} item{'' if count == 1 else 's'}"
+
+
+def worst_note(report: Report) -> str:
+    """How many items fell below the best possible score (or failed), or that none did."""
+    if report.best is None:
+        return f"{report.task} is scored on the whole set; its items have no score of their own"
+    below = report.below_best()
+    best = f"the best possible score ({report.best:g})"
+    if not below:
+        return f"every item got {best}"
+    failed = f", {report.errors} of them failed" if report.errors else ""
+    return f"{len(below)} of {len(report.items)} items below {best}{failed}"
 
 
 def write_items(report: Report, path: Path) -> None:

@@ -16,7 +16,7 @@ from playground.cli import main
 from .test_registry import EXPECTED_TASKS
 
 _SCRIPT = shutil.which("nlp-playground")
-CLI = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "playground.cli"]
+CLI = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "playground"]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_EVALUATE_OFFLINE": "1"}
 
 
@@ -98,7 +98,7 @@ def test_batch_writes_one_line_per_input_and_survives_bad_lines(tmp_path: Path) 
     assert [r["id"] for r in rows] == ["good", 2, "empty", "fine"]
     assert rows[0]["output"]["label"] == "negative" and rows[3]["output"]["label"] == "positive"
     assert "not valid JSON" in rows[1]["error"] and "empty" in rows[2]["error"]
-    assert "2 ok, 2 failed" in proc.stderr
+    assert "4 rows: 2 answered, 2 errors" in proc.stderr
 
 
 @pytest.mark.model

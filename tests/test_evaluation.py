@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 from pathlib import Path
@@ -9,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from playground import evaluation
+from playground.cli import main
 from playground.errors import InputError
 from playground.resources import data_dir
+from playground.ui.evaluate import run_note
 
 from .conftest import FakePool
 from .test_cli import cli
@@ -25,6 +28,67 @@ def test_choice_task_scores_accuracy_and_lists_the_worst(fake_pool: FakePool) ->
     report = evaluation.evaluate("sentiment", rows, {"method": "score"}, pool=fake_pool)
     assert report.metrics["accuracy"] == 0.5 and report.metrics["n"] == 2
     assert [i.id for i in report.worst(1)] == [2]
+
+
+def prefers_positive(fake_pool: FakePool) -> None:
+    """The fake scores " positive" above every other label, whatever the text."""
+    fake_pool.fake("smollm2-135m").scorer = lambda context, labels: [0.0 if "positive" in x else -5.0 for x in labels]
+
+
+def test_worst_items_are_only_those_below_the_best_score(fake_pool: FakePool) -> None:
+    prefers_positive(fake_pool)
+    rows = [{"id": i, "text": f"t{i}", "label": label} for i, label in enumerate(["positive"] * 3 + ["negative"])]
+    rows.append({"id": "empty", "text": "", "label": "positive"})
+    report = evaluation.evaluate("sentiment", rows, {"method": "score"}, pool=fake_pool)
+    assert [i.id for i in report.worst(10)] == ["empty", 3]  # the failed item first; never a perfect one
+    assert evaluation.worst_note(report) == "2 of 5 items below the best possible score (1), 1 of them failed"
+
+
+def test_a_perfect_run_has_no_worst_items(fake_pool: FakePool) -> None:
+    prefers_positive(fake_pool)
+    rows = [{"id": i, "text": f"t{i}", "label": "positive"} for i in range(3)]
+    report = evaluation.evaluate("sentiment", rows, {"method": "score"}, pool=fake_pool)
+    assert report.worst(10) == [] and evaluation.worst_note(report) == "every item got the best possible score (1)"
+    fake_pool.fake("gemma3-270m").enqueue("Bonjour.")
+    rows = [{"source": "Hello.", "reference": "Bonjour.", "source_lang": "en", "target_lang": "fr"}]
+    mt = evaluation.evaluate("translation", rows, {"candidates": 1}, pool=fake_pool)
+    assert mt.items[0].score == pytest.approx(100.0) and mt.worst() == []  # chrF's best is 100, not 1
+    clusters = evaluation.evaluate("clustering", [{"text": f"goal {i}", "label": "a"} for i in range(3)],
+                                   pool=fake_pool)  # fmt: skip
+    assert clusters.worst() == [] and "scored on the whole set" in evaluation.worst_note(clusters)
+
+
+def test_a_limit_past_the_end_of_the_set_is_said() -> None:
+    assert evaluation.items_note(12, 20) == "the set has 12 items; ran all 12 (asked for 20)"
+    assert evaluation.items_note(3, 5, "dev") == "the dev split has 3 items; ran all 3 (asked for 5)"
+    assert evaluation.items_note(12, 12) == evaluation.items_note(12, None) == "12 items"
+
+
+def test_the_evaluate_tab_says_what_ran_and_what_fell_short() -> None:
+    items = [evaluation.ItemResult(id=i, inputs={}, score=float(i % 2)) for i in range(12)]
+    report = evaluation.Report("sentiment", {}, {}, items, best=1.0)
+    assert run_note(report, 20, 20) == (
+        "The set has 12 items; ran all 12 (asked for 20); 6 of 12 items below the best possible score (1)."
+    )
+    assert run_note(report, 12, 12).startswith("12 items; 6 of 12")
+    assert run_note(report, 200, 12) == "12 items (this public app evaluates at most 12); 6 of 12 items below " \
+        "the best possible score (1)."  # fmt: skip
+
+
+def test_eval_cli_says_the_set_is_short_and_lists_only_misses(
+    fake_pool: FakePool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prefers_positive(fake_pool)
+    monkeypatch.setattr(evaluation, "evaluate", functools.partial(evaluation.evaluate, pool=fake_pool))
+    argv = ["eval", "sentiment", "--data", str(BUNDLED / "sentiment.jsonl"), "--limit", "20", "--param",
+            "method=score", "--output", str(tmp_path / "items.jsonl")]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "sentiment on sentiment.jsonl: the set has 12 items; ran all 12 (asked for 20)" in out
+    misses = [r["id"] for r in evaluation.read_eval_set(BUNDLED / "sentiment.jsonl") if r["label"] != "positive"]
+    line = next(line for line in out.splitlines() if "below the best possible score" in line)
+    assert line.startswith(f"method=score: {len(misses)} of 12 items below the best possible score (1); the worst: ")
+    assert sorted(line.split("the worst: ")[1].split(", ")) == sorted(f"{m} (0)" for m in misses[:5])
 
 
 def test_a_failing_item_is_reported_and_the_rest_scored(fake_pool: FakePool) -> None:

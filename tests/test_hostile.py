@@ -203,7 +203,7 @@ def test_hostile_batch_through_the_cli(task: str, tmp_path: Path, capsys: pytest
     results = result_lines(target)
     check_results(task, rows, results)
     failed = sum("error" in r for r in results)
-    assert f"{len(results) - failed} ok, {failed} failed -> {target}" in err
+    assert f"{len(results)} rows: {len(results) - failed} answered, {failed} error" in err and f"-> {target}" in err
 
 
 # ---- the lone surrogate, through the console script ---------------------------------------------------------
@@ -233,7 +233,7 @@ def test_lone_surrogate_row_does_not_stop_the_batch(tmp_path: Path) -> None:
     results = result_lines(target)
     assert [r["id"] for r in results] == [1, 2, 3, "\ufffd", 5]  # the rows after the surrogate are all there
     assert all(r["output"]["label"] in ("positive", "negative", "neutral") for r in results)
-    assert "5 ok, 0 failed" in proc.stderr
+    assert "5 rows: 5 answered, 0 errors" in proc.stderr
 
 
 @pytest.mark.model
@@ -498,7 +498,8 @@ def test_a_killed_batch_leaves_whole_lines_and_resume_finishes_it(tmp_path: Path
     resumed = subprocess.run([*CLI, *args, "--resume"], capture_output=True, text=True, env={**os.environ, **ENV},
                              timeout=300)  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert f"{len(reviews) - len(killed_rows)} ok, 0 failed, {len(killed_rows)} already done" in resumed.stderr
+    done = len(killed_rows)
+    assert f"{len(reviews)} rows: {len(reviews) - done} answered, 0 errors, {done} already done" in resumed.stderr
     after = target.read_bytes()
     assert after.startswith(before)  # the finished rows were kept as they were, not run again
     ids = [r["id"] for r in result_lines(target)]
@@ -710,7 +711,7 @@ def test_hostile_batch_file_through_the_app(task: str, client: Any, tmp_path: Pa
     for r in results[-2:]:
         check_one_line_error(r["error"])
     failed = sum("error" in r for r in results)
-    assert f"{len(results) - failed} rows done, {failed} with errors." in result[1]
+    assert f"{len(results)} rows: {len(results) - failed} answered, {failed} error" in result[1]
 
 
 @pytest.mark.model

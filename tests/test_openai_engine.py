@@ -341,7 +341,7 @@ def test_cli_batch_writes_one_line_per_row_in_order(
     assert [line["output"]["text"] for line in lines] == [f"echo: row {i}" for i in range(6)]
     assert {line["model"] for line in lines} == {"stub"}
     assert server.max_in_flight >= 2
-    assert "6 ok, 0 failed" in capsys.readouterr().err
+    assert "6 rows: 6 answered, 0 errors" in capsys.readouterr().err
 
 
 class FakeMetric:

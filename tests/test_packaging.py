@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import tomllib
 
+from playground.registry import all_tasks
 from playground.resources import data_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,3 +89,20 @@ def test_a_checkout_finds_its_tasks_without_an_install() -> None:
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == [TASK_COUNT, "playground.tasks.clustering"]
+
+
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+                "twenty")  # fmt: skip
+
+
+def test_the_spaces_card_counts_the_tasks_right() -> None:
+    # Hugging Face Spaces reads the README's front matter; short_description shows on the Space's card.
+    front = (ROOT / "README.md").read_text(encoding="utf-8").split("---\n")[1]
+    fields = dict(line.split(": ", 1) for line in front.splitlines() if ": " in line)
+    description = fields["short_description"]
+    assert len(description) <= 60  # Spaces refuses a longer one
+    words = description.lower().split()
+    counts = [int(w) if w.isdigit() else NUMBER_WORDS.index(w) for w in words if w.isdigit() or w in NUMBER_WORDS]
+    registered = len(all_tasks())
+    assert all(count == registered for count in counts), f"{description!r}: the registry has {registered} tasks"

@@ -215,7 +215,7 @@ def test_local_mode_restricts_nothing() -> None:
     policy.check({"text": "x" * 50_000}, {"model": "../../", "embedder": "/tmp", "max_new_tokens": 10_000})
     policy.check_rows(10**6)
     assert launch_settings(policy) == {}
-    assert launch_settings(Policy.from_env(PUBLIC_ENV)) == {"max_file_size": "2mb"}
+    assert launch_settings(Policy.from_env(PUBLIC_ENV)) == {"max_file_size": "2mb", "state_session_capacity": 100}
 
 
 def sentiment_values(model: Any, max_new_tokens: Any = None) -> list[Any]:

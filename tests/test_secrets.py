@@ -292,7 +292,7 @@ def test_app_evaluate_items_mask_secrets(client: Any, tmp_path: Path, monkeypatc
     # The second item lacks `text`; its error lists the fields it has, one of them named like the secret.
     source = write_rows(tmp_path / "set.jsonl", [{"id": 1, "text": "Lovely.", "label": "positive"},
                                                  {"id": 2, HF_TOKEN: "Awful.", "label": "negative"}])  # fmt: skip
-    metrics, worst, result_file = client.predict(task="sentiment", file=handle_file(str(source)), limit=2,
+    metrics, worst, result_file, _ = client.predict(task="sentiment", file=handle_file(str(source)), limit=2,
                                                  api_name="/evaluate")  # fmt: skip
     assert any(row[-1] for row in worst["data"])  # the failed item is listed with its error
     assert_clean(json.dumps(metrics), json.dumps(worst), Path(result_file).read_text(encoding="utf-8"))

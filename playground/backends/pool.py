@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
 from ..models import ModelRef
 from .base import Backend
@@ -37,6 +38,8 @@ class ModelPool:
         self._backends: dict[tuple[str, str, str], Backend] = {}
         self._key_locks: dict[tuple[str, str, str], threading.Lock] = {}
         self._lock = threading.Lock()
+        # Wraps every load: the CLI sets a status line on stderr here, so a cold start says what it waits for.
+        self.on_load: Callable[[ModelRef], AbstractContextManager[object]] = lambda ref: nullcontext()
 
     def get(self, ref: ModelRef) -> tuple[Backend, float]:
         """Return the backend for ref and the seconds spent loading it now (0 when cached)."""
@@ -51,7 +54,8 @@ class ModelPool:
             if backend is not None:
                 return backend, 0.0
             start = time.perf_counter()
-            backend = self._loader(ref)
+            with self.on_load(ref):
+                backend = self._loader(ref)
             with self._lock:
                 self._backends[ref.key] = backend
             return backend, time.perf_counter() - start

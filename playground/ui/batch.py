@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import inspect
-import tempfile
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -16,6 +14,7 @@ from ..public import Policy, user_message
 from ..registry import TaskSpec
 from ..textio import Row, read_rows
 from .helpers import ADVANCED, LLM_QUEUE, advanced_arguments, llm_concurrency, with_parameters
+from .scratch import scratch_path
 
 
 def read_batch(path: str, spec: TaskSpec) -> tuple[list[Row | PlaygroundError], list[str]]:
@@ -55,14 +54,14 @@ def batch_section(spec: TaskSpec, advanced: list[gr.components.Component], polic
                 rows = policy.screen(rows)  # a row over the limits becomes that row's error line
             except PlaygroundError as exc:
                 raise gr.Error(user_message(exc), print_exception=False) from None
-            target = Path(tempfile.mkdtemp(prefix="nlp-playground-")) / f"{spec.name}-results.jsonl"
+            target = scratch_path(f"{spec.name}-results.jsonl")
 
             def bar(items: Iterator[api.BatchItem], total: int) -> Iterable[api.BatchItem]:
                 return progress.tqdm(items, total=total, desc=spec.title)
 
             summary, failures = batch.run_file(spec.name, rows, target, progress=bar, **advanced_args)
             failed = [[str(item.id), item.error] for item in failures]
-            note = f"{summary.done} rows done, {summary.failed} with errors."
+            note = f"{summary.line()}."
             if ignored:
                 note += f" Ignored columns: {', '.join(ignored)}."
             return [str(target), note, gr.Dataframe(value=failed or None, visible=bool(failed))]

@@ -1,11 +1,10 @@
-"""The Evaluate tab: score a task on a bundled or uploaded eval set, show the metrics and the worst items."""
+"""The Evaluate tab: score a task on a bundled or uploaded eval set, show the metrics and the items it got wrong."""
 
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
@@ -13,11 +12,33 @@ from ..errors import InputError, PlaygroundError
 from ..public import Policy, user_message
 from ..textio import parse_param
 from .helpers import ADVANCED, LLM_QUEUE, advanced_arguments, engine_choices, llm_concurrency, server_models
+from .scratch import scratch_path
+
+if TYPE_CHECKING:
+    from ..evaluation import Report
 
 
 def parse_settings(text: str | None) -> dict[str, Any]:
     """key=value lines (values read as JSON when they parse) into a configuration."""
     return dict(parse_param(line.strip()) for line in str(text or "").splitlines() if line.strip())
+
+
+def run_note(report: Report, asked: int | None, limit: int | None) -> str:
+    """The line above the metrics: the items run (and why fewer than asked), and how many fell below the best.
+
+    asked: the number of items the user asked for; limit: the number read (less than asked in public mode).
+    """
+    from ..evaluation import items_note, worst_note
+
+    ran = len(report.items)
+    if limit is not None and ran < limit:  # the set ran out first
+        items = items_note(ran, asked)
+    elif asked and limit and limit < asked:
+        items = f"{ran} items (this public app evaluates at most {limit})"
+    else:
+        items = items_note(ran, None)
+    text = f"{items}; {worst_note(report)}."
+    return text[0].upper() + text[1:]
 
 
 def evaluate_tab(policy: Policy) -> None:
@@ -29,7 +50,7 @@ def evaluate_tab(policy: Policy) -> None:
         gr.Markdown(
             "Score a task against reference answers: pick a bundled set (or upload a JSONL file in the same "
             "format), a model and settings, and run. The metrics come from local `evaluate` modules; the table "
-            "below lists the worst items."
+            "below lists the items under the best possible score, the worst first."
         )
         with gr.Row():
             with gr.Column():
@@ -45,9 +66,10 @@ def evaluate_tab(policy: Policy) -> None:
                 settings = gr.Textbox(label="Settings (key=value per line)", lines=3,
                                       placeholder="temperature=0\nmethod=generate\nmode=extractive")  # fmt: skip
                 button = gr.Button("Run evaluation", variant="primary")
+        note = gr.Markdown()
         metrics = gr.Dataframe(headers=["metric", "value"], label="Metrics")
-        worst = gr.Dataframe(headers=["id", "score", "prediction", "reference", "error"], label="Worst items",
-                             wrap=True)  # fmt: skip
+        worst = gr.Dataframe(headers=["id", "score", "prediction", "reference", "error"],
+                             label="Items below the best possible score, the worst first", wrap=True)  # fmt: skip
         results = gr.File(label="Per-item results (JSONL)")
         task_box.change(
             lambda t: f"bundled: {t}" if f"bundled: {t}" in sets else None, task_box, dataset, api_visibility="private"
@@ -67,7 +89,7 @@ def evaluate_tab(policy: Policy) -> None:
                 source = Path(file) if file else sets.get(eval_set or "")
                 if source is None:
                     raise InputError("choose an eval set or upload one")
-                count = int(limit) if limit else None
+                asked = count = int(limit) if limit else None
                 if policy.public:
                     count = min(count or policy.limits.max_eval_items or 0, policy.limits.max_eval_items or 0)
                 rows = evaluation.read_eval_set(source, count)
@@ -81,18 +103,18 @@ def evaluate_tab(policy: Policy) -> None:
                 )
             except PlaygroundError as exc:
                 raise gr.Error(user_message(exc), print_exception=False) from None
-            target = Path(tempfile.mkdtemp(prefix="nlp-playground-eval-")) / f"{task}-eval.jsonl"
+            target = scratch_path(f"{task}-eval.jsonl")
             evaluation.write_items(report, target)
             table = [[k, v] for k, v in report.metrics.items()]
             shown = [(i, json.dumps(i.prediction, ensure_ascii=False), json.dumps(i.reference, ensure_ascii=False))
                      for i in report.worst(10)]  # fmt: skip
             rows_out = [[str(i.id), i.score, pred, ref, i.error or ""] for i, pred, ref in shown]
-            return [table, rows_out, str(target)]
+            return [table, rows_out, str(target), run_note(report, asked, count)]
 
         button.click(
             run,
             inputs=[task_box, dataset, upload, limit, model, engine, settings],
-            outputs=[metrics, worst, results],
+            outputs=[metrics, worst, results, note],
             api_name="evaluate",
             concurrency_id=LLM_QUEUE,
             concurrency_limit=llm_concurrency(),
