@@ -275,7 +275,10 @@ def test_chat_endpoint_takes_the_whole_conversation(client: Any) -> None:
                 {"role": "assistant", "content": "Thank you. I have noted your order number."},
                 {"role": "user", "content": "What is my order number?"}]  # fmt: skip
     text, stats, raw = client.predict(messages=messages, temperature=0, api_name="/chat")
-    assert "48213" in text and raw["output"]["text"] == text and "first token" in stats
+    # Every turn reaches the model, in order (whether the 135M model then recalls the number depends on the
+    # llama.cpp release: 0.3.36 answers with a question of its own).
+    assert raw["prompts"][0]["prompt"] == messages
+    assert text.strip() and raw["output"]["text"] == text and "first token" in stats
     with pytest.raises(Exception, match="the last message must be the user's"):
         client.predict(messages=messages[:2], api_name="/chat")
 
