@@ -277,7 +277,7 @@ def test_app_batch_results_mask_secrets(client: Any, tmp_path: Path) -> None:
     source = write_rows(tmp_path / "in.jsonl", [{"id": 1, "text": "Hi."}, {"id": 2, "text": ""}])
     result_file, report, errors = client.predict(file=handle_file(str(source)), model=HF_TOKEN,
                                                  api_name="/sentiment_batch")  # fmt: skip
-    assert "2 with errors" in report
+    assert "2 rows: 0 answered, 2 errors" in report
     assert_clean(report, json.dumps(errors), Path(result_file).read_text(encoding="utf-8"))
 
 
