@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PlaygroundError
+from .localserver import free_port, stop
 
 # A mix of cheap requests that touch the shared models, the per-session state and the queue: label scoring, a short
 # generation, keywords by text statistics, and a refused one (the refusal path must not leak either).
@@ -31,12 +31,6 @@ REQUESTS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("sentiment", {"text": "Lovely staff, quick service, would come again!"}),
     ("generation", {"prompt": "x", "max_new_tokens": 100000}),  # refused: above the public limit
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def rss_mb(pid: int) -> float:
@@ -89,7 +83,7 @@ def _wait(url: str, process: subprocess.Popen[bytes], seconds: float = 300.0) ->
 
 def soak(requests: int = 300, clients: int = 4, every: int = 100, out: Callable[[str], None] = print) -> list[float]:
     """Send `requests` requests from `clients` threads to a fresh public app; print and return its RSS curve (MB)."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     env = {**os.environ, "NLP_PLAYGROUND_PUBLIC": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
     command = [sys.executable, "-m", "playground.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
@@ -133,11 +127,7 @@ def soak(requests: int = 300, clients: int = 4, every: int = 100, out: Callable[
             f"(x{curve[-1] / curve[1]:.2f} of its reading then); {len(failures)} requests failed")  # fmt: skip
         return curve
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process, timeout=30)
 
 
 def bench_soak() -> str:

@@ -23,10 +23,21 @@ from .errors import ModelError
 from .models import PRESETS
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free TCP port on loopback."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """End a child process: ask it to stop, and kill it when it has not within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextlib.contextmanager
@@ -39,7 +50,7 @@ def llama_cpp_server(
     progress when a new request comes in. `embedding=True` serves /v1/embeddings instead of scoring logits.
     """
     model = PRESETS[preset].locate()
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", alias,
                "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--interrupt_requests", "false",
                "--n_threads", os.environ.get("NLP_PLAYGROUND_THREADS", "1")]  # fmt: skip
@@ -61,9 +72,4 @@ def llama_cpp_server(
                     time.sleep(0.2)
             yield base_url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, timeout=10)

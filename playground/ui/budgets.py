@@ -47,7 +47,8 @@ def budgeted(fn: Callable[..., Any], seconds: float) -> Callable[..., Any]:
             yield fn(*args, **kwargs)
 
         try:
-            return next(iter(list(run_budgeted(once, seconds))))
+            [result] = run_budgeted(once, seconds)  # to the end: the worker has finished when this returns
+            return result
         except BudgetError as exc:
             raise refuse(exc) from None
 
