@@ -1,8 +1,8 @@
 """nlp-playground: many NLP tasks, one task registry, one shared LLM backend, small embedded models."""
 
-from .api import BatchItem, Result, list_tasks, run, run_batch, stream
-from .errors import InputError, ModelError, ParamError, PlaygroundError, TemplateError, UnknownTaskError
-from .registry import tasks_package
+from playground.core.errors import InputError, ModelError, ParamError, PlaygroundError, TemplateError, UnknownTaskError
+from playground.runtime.registry import tasks_package
+from playground.service.api import BatchItem, Result, list_tasks, run, run_batch, stream
 
 tasks_package()  # makes `playground.tasks` importable in a source checkout too (cheap: the modules load later)
 

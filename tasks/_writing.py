@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from playground.backends import Prompt
-from playground.context import TaskContext
-from playground.models import MULTILINGUAL_LLM
-from playground.params import GenerationParams
-from playground.registry import Input
-
-from .translation import ALIASES, LANGUAGES, translated
+from playground.engines.base import Prompt
+from playground.engines.catalogue import MULTILINGUAL_LLM
+from playground.engines.params import GenerationParams
+from playground.runtime.context import TaskContext
+from playground.runtime.registry import Input
+from playground.tasks.translation import ALIASES, LANGUAGES, translated
 
 LANGUAGE = Input("language", "choice", "Write in", default="en", required=False, choices=tuple(LANGUAGES),
                  aliases=ALIASES, help="another language than English is written by the multilingual model when "

@@ -9,15 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from playground.backends import ChatMessage
-from playground.context import TaskContext
+from playground.core.errors import InputError, ModelError
 from playground.documents.search import search
 from playground.documents.store import default_store
-from playground.errors import InputError, ModelError
-from playground.models import DEFAULT_EMBEDDER
-from playground.registry import Input, TaskSpec
-
-from .qa import citation, cited
+from playground.engines.base import ChatMessage
+from playground.engines.catalogue import DEFAULT_EMBEDDER
+from playground.runtime.context import TaskContext
+from playground.runtime.registry import Input, TaskSpec
+from playground.tasks.qa import citation, cited
 
 TEMPLATE = "chat.j2"
 

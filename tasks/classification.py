@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from playground.context import TaskContext
-from playground.models import MULTILINGUAL_LLM
-from playground.registry import Input, TaskSpec
-from playground.taskkit import (
+from playground.components.topics import matched_topics, topic_scores
+from playground.engines.catalogue import MULTILINGUAL_LLM
+from playground.runtime.context import TaskContext
+from playground.runtime.registry import Input, TaskSpec
+from playground.runtime.scoring import (
     EMBEDDING_TEMPERATURE,
     calibrated_probs,
     embedding_probs,
@@ -21,7 +22,6 @@ from playground.taskkit import (
     softmax,
     top_choice,
 )
-from playground.topics import matched_topics, topic_scores
 
 TEMPLATE = "classification.j2"
 # The voters' weights on their log-probabilities, chosen on the AG News dev half (see the README's evaluation section).

@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from playground.context import TaskContext
-from playground.errors import InputError, PlaygroundError
-from playground.registry import Input, TaskSpec
-from playground.taskkit import first_line
+from playground.core.errors import InputError, PlaygroundError
+from playground.runtime.context import TaskContext
+from playground.runtime.registry import Input, TaskSpec
+from playground.runtime.runners import first_line
 
 MAX_AUTO_K = 8
 MAX_TEXTS = 10_000

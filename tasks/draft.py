@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from playground.context import TaskContext
-from playground.models import MULTILINGUAL_LLM
-from playground.registry import Input, TaskSpec
-from playground.taskkit import as_prompt
-
-from ._writing import LANGUAGE, prompt_language, write
+from playground.engines.catalogue import MULTILINGUAL_LLM
+from playground.runtime.context import TaskContext
+from playground.runtime.registry import Input, TaskSpec
+from playground.runtime.runners import as_prompt
+from playground.tasks._writing import LANGUAGE, prompt_language, write
 
 TEMPLATE = "draft.j2"
 FORMS = ("blog post", "article", "email", "product description", "newsletter", "social media post", "speech")

@@ -10,15 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from playground.context import TaskContext
+from playground.core.errors import InputError
 from playground.documents.chunks import Chunk
 from playground.documents.duplicates import PARAPHRASE_THRESHOLD, Pair, find_duplicates
 from playground.documents.store import default_store
-from playground.errors import InputError
-from playground.models import DEFAULT_EMBEDDER
-from playground.registry import Input, TaskSpec
-
-from .search import COLLECTION
+from playground.engines.catalogue import DEFAULT_EMBEDDER
+from playground.runtime.context import TaskContext
+from playground.runtime.registry import Input, TaskSpec
+from playground.tasks.search import COLLECTION
 
 
 def _with_text(spans: list[dict[str, list[int]]], a: str, b: str, shift_a: int = 0, shift_b: int = 0) -> list[Any]:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from playground.context import TaskContext
-from playground.models import MULTILINGUAL_LLM
-from playground.params import MAX_NEW_TOKENS_CAP
-from playground.registry import Input, TaskSpec
-from playground.taskkit import as_prompt
-
-from ._writing import LANGUAGE, grow, in_language, prompt_language
+from playground.engines.catalogue import MULTILINGUAL_LLM
+from playground.engines.params import MAX_NEW_TOKENS_CAP
+from playground.runtime.context import TaskContext
+from playground.runtime.registry import Input, TaskSpec
+from playground.runtime.runners import as_prompt
+from playground.tasks._writing import LANGUAGE, grow, in_language, prompt_language
 
 TEMPLATE = "expand.j2"
 TOKENS_PER_WORD = 1.4  # English prose with this tokenizer; the answer's budget follows the target length

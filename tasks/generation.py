@@ -1,7 +1,7 @@
 """Free text generation: the prompt goes to the model as a chat message when it has a chat template."""
 
-from playground.registry import Input, TaskSpec
-from playground.taskkit import generate_runner
+from playground.runtime.registry import Input, TaskSpec
+from playground.runtime.runners import generate_runner
 
 
 def finish(text: str, inputs: dict) -> dict:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from playground import grammar
-from playground.context import TaskContext
-from playground.registry import Input, TaskSpec
-from playground.taskkit import first_line, split_sentences
+from playground.components import grammar
+from playground.runtime.context import TaskContext
+from playground.runtime.registry import Input, TaskSpec
+from playground.runtime.runners import first_line
+from playground.text.sentences import sentence_spans
 
 TEMPLATE = "grammar.j2"
 ENGINES = ("harper", "languagetool", "llm")
@@ -26,19 +27,6 @@ def accept_rewrite(original: str, rewrite: str) -> str:
     if not corrected or not original or not 0.5 <= len(corrected) / len(original) <= 1.6:
         return original
     return corrected
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Where each sentence of text starts and ends, so what lies between them is kept exactly."""
-    spans: list[tuple[int, int]] = []
-    cursor = 0
-    for sentence in split_sentences(text):
-        start = text.find(sentence, cursor)
-        if start < 0:  # split_sentences normalised something; fall back to the whole remainder
-            return [*spans, (cursor, len(text))] if text[cursor:].strip() else spans
-        spans.append((start, start + len(sentence)))
-        cursor = start + len(sentence)
-    return spans
 
 
 def llm_rewrite(ctx: TaskContext, text: str) -> Iterator[str]:

@@ -12,12 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from playground.context import TaskContext
-from playground.models import DEFAULT_EMBEDDER, MULTILINGUAL_LLM
-from playground.registry import Input, TaskSpec
-from playground.taskkit import as_prompt
-
-from ._writing import LANGUAGE, prompt_language, translate, translated_note
+from playground.engines.catalogue import DEFAULT_EMBEDDER, MULTILINGUAL_LLM
+from playground.runtime.context import TaskContext
+from playground.runtime.registry import Input, TaskSpec
+from playground.runtime.runners import as_prompt
+from playground.tasks._writing import LANGUAGE, prompt_language, translate, translated_note
 
 TEMPLATE = "ideas.j2"
 SAME = 0.85  # cosine similarity above which two ideas count as one

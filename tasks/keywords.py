@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
-from playground.context import TaskContext
-from playground.models import DEFAULT_EMBEDDER
-from playground.registry import Input, TaskSpec
-from playground.taskkit import as_prompt
-from playground.textio import singular_words
+from playground.engines.catalogue import DEFAULT_EMBEDDER
+from playground.runtime.context import TaskContext
+from playground.runtime.registry import Input, TaskSpec
+from playground.runtime.runners import as_prompt
+from playground.text.textio import singular_words
 
 TEMPLATE = "meta_description.j2"
 _CLAUSE = re.compile(r"[^.,;:!?()\[\]{}\"“”\n]+")

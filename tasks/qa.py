@@ -14,15 +14,15 @@ from typing import Any
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN
 
-from playground.context import TaskContext
 from playground.documents.chunks import words
 from playground.documents.search import Hit, search
 from playground.documents.store import default_store
-from playground.models import DEFAULT_EMBEDDER
-from playground.registry import Input, TaskSpec
-from playground.taskkit import as_prompt, sentence_spans
-
-from .search import COLLECTION
+from playground.engines.catalogue import DEFAULT_EMBEDDER
+from playground.runtime.context import TaskContext
+from playground.runtime.registry import Input, TaskSpec
+from playground.runtime.runners import as_prompt
+from playground.tasks.search import COLLECTION
+from playground.text.sentences import sentence_spans
 
 TEMPLATE = "qa.j2"
 SUPPORT_THRESHOLD = 0.6  # the share of the answer's content words that must occur in the passages

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from playground.context import TaskContext
 from playground.documents.search import search
 from playground.documents.store import default_store
-from playground.models import DEFAULT_EMBEDDER
-from playground.registry import Input, TaskSpec
+from playground.engines.catalogue import DEFAULT_EMBEDDER
+from playground.runtime.context import TaskContext
+from playground.runtime.registry import Input, TaskSpec
 
 COLLECTION = Input("collection", "collection", "Collection",
                    help="a collection made with `nlp-playground index add` or the Collections tab")  # fmt: skip

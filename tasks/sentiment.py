@@ -12,11 +12,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from playground.context import TaskContext
-from playground.exemplars import exemplar_probs
-from playground.models import MULTILINGUAL_LLM
-from playground.registry import Input, TaskSpec
-from playground.taskkit import as_prompt, calibrated_probs, channel_probs, ensemble_choice, top_choice
+from playground.components.exemplars import exemplar_probs
+from playground.engines.catalogue import MULTILINGUAL_LLM
+from playground.runtime.context import TaskContext
+from playground.runtime.registry import Input, TaskSpec
+from playground.runtime.runners import as_prompt
+from playground.runtime.scoring import calibrated_probs, channel_probs, ensemble_choice, top_choice
 
 LABELS = ("positive", "negative", "neutral")
 # The ensemble's weights on each voter's log-probabilities, chosen on the SST-2 dev half (first 436 items):

@@ -4,7 +4,7 @@ With `candidates` above 1, the first rewrite (greedy by default) is joined by sa
 a rewrite that only copies the input's words is last, and the rest by the product of how well they carry the target
 style (for positive and negative, the geometric mean of two of the sentiment task's voters, its calibrated label
 probability and its exemplar classifier; for formal, informal, simple and concise, the model-free measures of
-`playground.style_measures`) and how close they stay to the input: the geometric mean of their embeddings' cosine
+`playground.text.style_measures`) and how close they stay to the input: the geometric mean of their embeddings' cosine
 similarity (the meaning) and their character n-gram F-score against it (chrF: the words kept, since a good rewrite
 changes only what the style needs).
 """
@@ -15,12 +15,13 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from playground.context import TaskContext
-from playground.exemplars import exemplar_probs
-from playground.registry import Input, TaskSpec
-from playground.style_measures import style_score
-from playground.taskkit import calibrated_probs, first_line, sampled_lines
-from playground.textio import same_words
+from playground.components.exemplars import exemplar_probs
+from playground.runtime.context import TaskContext
+from playground.runtime.registry import Input, TaskSpec
+from playground.runtime.runners import first_line, sampled_lines
+from playground.runtime.scoring import calibrated_probs
+from playground.text.style_measures import style_score
+from playground.text.textio import same_words
 
 TEMPLATE = "style_transfer.j2"
 STYLES = ("formal", "informal", "simple", "concise", "persuasive", "positive", "negative")

@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from playground.context import TaskContext
-from playground.registry import Input, TaskSpec
-from playground.taskkit import as_prompt, split_sentences
+from playground.runtime.context import TaskContext
+from playground.runtime.registry import Input, TaskSpec
+from playground.runtime.runners import as_prompt
+from playground.text.sentences import split_sentences
 
 TEMPLATE = "summarization.j2"
 PROMPT_OVERHEAD = 64  # tokens the template and chat markup add around the text

@@ -15,11 +15,12 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from playground.backends import Backend
-from playground.context import TaskContext
-from playground.params import GenerationParams
-from playground.registry import Input, TaskSpec
-from playground.taskkit import first_line, sampled_lines, split_sentences
+from playground.engines.base import Backend
+from playground.engines.params import GenerationParams
+from playground.runtime.context import TaskContext
+from playground.runtime.registry import Input, TaskSpec
+from playground.runtime.runners import first_line, sampled_lines
+from playground.text.sentences import split_sentences
 
 LANGUAGES = {
     "en": "English",

@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from playground.backends import Backend, ModelPool, Prompt
-from playground.models import ModelRef
-from playground.params import GenerationParams
+from playground.engines.base import Backend, Prompt
+from playground.engines.catalogue import ModelRef
+from playground.engines.params import GenerationParams
+from playground.engines.pool import ModelPool
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no test may reach the hub
 os.environ.setdefault("HF_EVALUATE_OFFLINE", "1")
@@ -108,7 +109,7 @@ def free_port() -> int:
 
 def launch_app(launch_settings: dict[str, Any] | None = None, **create: Any) -> tuple[Any, str]:
     """Build the app (create_app's keyword arguments), serve it on a free loopback port; return it and its URL."""
-    from playground.ui import create_app
+    from playground.frontends.ui import create_app
 
     demo = create_app(**create)
     port = free_port()

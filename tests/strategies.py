@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from playground.textio import clean_text
+from playground.text.textio import clean_text
 
 FAST = settings(max_examples=100, deadline=None)
 

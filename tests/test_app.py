@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from playground import api
-from playground.backends import POOL
-from playground.params import GenerationParams
-from playground.registry import GROUPS, all_tasks, get_task
-from playground.textio import texts_from_file
-from playground.ui.batch import read_batch
-from playground.ui.helpers import ADVANCED, advanced_arguments, parse_stop
-from playground.ui.views import highlight_edits
+from playground.engines.params import GenerationParams
+from playground.engines.pool import POOL
+from playground.frontends.ui.batch import read_batch
+from playground.frontends.ui.helpers import ADVANCED, advanced_arguments, parse_stop
+from playground.frontends.ui.views import highlight_edits
+from playground.runtime.registry import GROUPS, all_tasks, get_task
+from playground.service import api
+from playground.text.textio import texts_from_file
 
 from .conftest import launch_app
 
@@ -306,9 +306,9 @@ def test_compare_endpoint_runs_the_tab_settings_and_each_variant(client: Any) ->
 
 
 def test_the_prompts_view_and_the_record_of_a_tab_run(tmp_path: Path) -> None:
-    from playground.public import Policy
-    from playground.ui.runs import prompts_text, save_record
-    from playground.ui.task_tab import collect
+    from playground.frontends.ui.runs import prompts_text, save_record
+    from playground.frontends.ui.task_tab import collect
+    from playground.policy.limits import Policy
 
     from .conftest import FakePool
 
@@ -327,7 +327,7 @@ def test_the_prompts_view_and_the_record_of_a_tab_run(tmp_path: Path) -> None:
 
 
 def test_the_token_view_colours_by_probability_and_escapes_markup() -> None:
-    from playground.ui.runs import tokens_html
+    from playground.frontends.ui.runs import tokens_html
 
     raw = {"tokens": [{"token": "<b>Hi", "logprob": 0.0, "top": [{"token": '"x"', "logprob": -2.3}]},
                       {"token": "\n", "logprob": -4.6, "top": []}]}  # fmt: skip

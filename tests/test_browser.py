@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from playground.registry import all_tasks
+from playground.runtime.registry import all_tasks
 
 from .conftest import launch_app
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from playground import budget
-from playground.budget import BudgetError, Interrupted, run_budgeted, time_limit
+from playground.core import budget
+from playground.core.budget import BudgetError, Interrupted, run_budgeted, time_limit
 
 
 def _spin(seconds: float) -> int:
@@ -111,7 +111,7 @@ def test_check_outside_a_budgeted_request_does_nothing() -> None:
 
 def test_a_model_call_past_the_budget_stops_at_its_next_token(fake_pool: Any) -> None:
     """The wiring: every streamed token checks the request's budget, so a long generation ends at the budget."""
-    from playground import api
+    from playground.service import api
 
     from .conftest import FakeBackend
 

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from playground import api
-from playground.cli import main
-from playground.errors import InputError
-from playground.registry import get_task
-from playground.safety import Safety, SafetyError
-from playground.ui.chat import conversation
+from playground.core.errors import InputError
+from playground.frontends.cli import main
+from playground.frontends.ui.chat import conversation
+from playground.policy.safety import Safety, SafetyError
+from playground.runtime.registry import get_task
+from playground.service import api
 
 from .conftest import FakePool
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from playground.cli import main
+from playground.frontends.cli import main
 
 from .test_registry import EXPECTED_TASKS
 

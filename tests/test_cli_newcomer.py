@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import tomllib
 
-from playground import batch
-from playground.cli import load_status, main
-from playground.models import ModelRef
+from playground.engines.catalogue import ModelRef
+from playground.frontends.cli import load_status, main
+from playground.service import batch
 
 from .conftest import FakePool, launch_app
 from .test_cli import CLI, ENV
@@ -47,7 +47,7 @@ def test_the_first_setup_command_installs_the_project_and_its_console_script() -
     assert pip[:2] == ["pip", "install"] and "-r" not in pip
     assert pip[-1] == "." and pip[-2] in ("install", "-e")  # this directory, so its pyproject.toml: the project
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
-    assert scripts == {"nlp-playground": "playground.cli:main"}
+    assert scripts == {"nlp-playground": "playground.frontends.cli:main"}
 
 
 def test_the_console_script_is_installed_beside_the_interpreter() -> None:

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from playground import api
-from playground.cli import main
-from playground.errors import InputError
-from playground.registry import get_task
+from playground.core.errors import InputError
+from playground.frontends.cli import main
+from playground.frontends.ui.views import MAX_PLOTTED, SHOWN_MEMBERS, plotted_rows
+from playground.runtime.registry import get_task
+from playground.service import api
 from playground.tasks import clustering
-from playground.ui.views import MAX_PLOTTED, SHOWN_MEMBERS, plotted_rows
 
 from .conftest import FakePool
 
@@ -97,7 +97,7 @@ def test_the_page_plots_and_lists_a_bounded_share() -> None:
 
 
 def test_the_clusters_view_downsamples_the_plot_and_shortens_lists(fake_pool: FakePool) -> None:
-    from playground.ui.views import VIEWS
+    from playground.frontends.ui.views import VIEWS
 
     n = 3_000
     texts = [f"{TOPICS[i % 3]} text number {i}" for i in range(n)]
@@ -147,6 +147,6 @@ def test_texts_file_is_for_list_inputs(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_the_cli_and_comparison_text_show_a_progress_partial() -> None:
-    from playground.formatting import format_output
+    from playground.service.formatting import format_output
 
     assert format_output("clusters", {"progress": "embedded 1,000 of 3,000 texts"}) == "embedded 1,000 of 3,000 texts"

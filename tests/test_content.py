@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from playground import api
-from playground.registry import get_task
-from playground.resources import data_dir
+from playground.core.resources import data_dir
+from playground.runtime.registry import get_task
+from playground.service import api
 from playground.tasks import ideas, keywords
 
 from .conftest import FakePool

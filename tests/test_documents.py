@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from playground import api
+from playground.core.errors import InputError
 from playground.documents.chunks import chunk_document
 from playground.documents.indexing import add_files
 from playground.documents.readers import Document, read_documents
 from playground.documents.search import search
 from playground.documents.store import DocumentStore, check_name, content_hash, default_store
-from playground.errors import InputError
-from playground.models import DEFAULT_EMBEDDER, ModelRef
+from playground.engines.catalogue import DEFAULT_EMBEDDER, ModelRef
+from playground.service import api
 
 from .conftest import FakeBackend, FakePool
 from .pdfmaker import write_pdf

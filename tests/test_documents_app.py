@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from playground.public import PUBLIC_LIMITS, Policy
+from playground.policy.limits import PUBLIC_LIMITS, Policy
 
 from .conftest import launch_app
 

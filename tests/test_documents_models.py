@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from playground import api
-from playground.cli import main
 from playground.documents.readers import read_documents
+from playground.frontends.cli import main
+from playground.service import api
 
 from .pdfmaker import write_pdf
 

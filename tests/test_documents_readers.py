@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from playground.core.errors import InputError
 from playground.documents.readers import SUPPORTED, Document, page_of, read_documents
-from playground.errors import InputError
 
 from .pdfmaker import pdf_bytes, write_pdf
 

@@ -17,15 +17,17 @@ from pathlib import Path
 
 import pytest
 
-from playground import api, cli, downloads, models
-from playground.errors import ModelError
-from playground.public import Policy
+from playground.core.errors import ModelError
+from playground.engines import catalogue as models
+from playground.frontends import cli
+from playground.policy.limits import Policy
+from playground.service import api, downloads
 
 from .hubstub import HubStub, sha256_of
 
 ROOT = Path(__file__).resolve().parents[1]
 _SCRIPT = shutil.which("nlp-playground")
-CLI = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "playground.cli"]
+CLI = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "playground.frontends.cli"]
 
 
 def package_dir(name: str) -> Path:
@@ -238,8 +240,8 @@ def test_the_public_models_tab_lists_without_download_or_delete(local_mode: None
 
     import gradio as gr
 
-    from playground.ui import app
-    from playground.ui.models_tab import models_tab
+    from playground.frontends.ui import app
+    from playground.frontends.ui.models_tab import models_tab
 
     def build(policy: Policy) -> tuple[gr.Blocks, set[str]]:
         with gr.Blocks() as demo:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from playground import api
-from playground.errors import ModelError, ParamError
-from playground.params import make_params
+from playground.core.errors import ModelError, ParamError
+from playground.engines.params import make_params
+from playground.service import api
 
 LINE = "the red fox ran over the old stone bridge at dawn."
 
@@ -41,14 +41,14 @@ def test_bad_draft_settings_are_one_line_errors(values: dict[str, Any], named: s
 
 
 def test_a_server_is_told_that_drafting_runs_in_process() -> None:
-    from playground.backends.remote import OpenAIBackend
+    from playground.engines.remote import OpenAIBackend
 
     with pytest.raises(ModelError, match="speculative decoding"):
         OpenAIBackend._sampling(make_params({"draft": "prompt-lookup"}))
 
 
 def test_transformers_is_asked_for_its_prompt_lookup() -> None:
-    from playground.backends.hf import TransformersBackend
+    from playground.engines.hf import TransformersBackend
 
     fake = SimpleNamespace(tokenizer=SimpleNamespace(pad_token_id=0, eos_token_id=0))
     drafted = TransformersBackend._generate_kwargs(fake, make_params({"draft": "prompt-lookup:6"}))  # type: ignore[arg-type]
@@ -89,8 +89,8 @@ def test_drafting_on_llama_cpp_gives_the_plain_greedy_text(monkeypatch: pytest.M
 
 
 def test_the_drafting_benchmark_inputs_are_valid_task_inputs() -> None:
-    from playground.bench_speed import _drafting_cases, reviews
-    from playground.registry import get_task
+    from playground.evaluation.bench_speed import _drafting_cases, reviews
+    from playground.runtime.registry import get_task
 
     cases = _drafting_cases()
     assert [task for task, _ in cases] == ["grammar", "style_transfer", "summarization", "chat"]

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from playground.core.errors import InputError
 from playground.documents.duplicates import (
     COPY_THRESHOLD,
     Embed,
@@ -18,7 +19,6 @@ from playground.documents.duplicates import (
     find_duplicates,
     lsh_params,
 )
-from playground.errors import InputError
 
 FILLER = [
     "Bananas ripen faster when kept next to apples in a paper bag.",
@@ -189,8 +189,8 @@ def test_blockwise_neighbours_match_brute_force(n: int, block: int, threshold: f
 
 @pytest.fixture(scope="module")
 def minilm() -> Embed:
-    from playground.backends import POOL
-    from playground.models import resolve
+    from playground.engines.catalogue import resolve
+    from playground.engines.pool import POOL
 
     backend, _ = POOL.get(resolve("minilm-l6-v2", role="embedder"))
     return backend.embed

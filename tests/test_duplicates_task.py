@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from playground import api
+from playground.core.errors import InputError
 from playground.documents.indexing import add_files
 from playground.documents.readers import read_documents
-from playground.errors import InputError
+from playground.service import api
 
 pytestmark = pytest.mark.model
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from playground.backends.cache import EmbeddingCache
+from playground.engines.cache import EmbeddingCache
 
 
 class Counting:

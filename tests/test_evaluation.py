@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from playground import evaluation
-from playground.cli import main
-from playground.errors import InputError
-from playground.resources import data_dir
-from playground.ui.evaluate import run_note
+from playground.core.errors import InputError
+from playground.core.resources import data_dir
+from playground.evaluation import adapters
+from playground.evaluation import evaluate as evaluation
+from playground.frontends.cli import main
+from playground.frontends.ui.evaluate import run_note
 
 from .conftest import FakePool
 from .test_cli import cli
@@ -196,7 +197,7 @@ def test_a_set_without_splits_is_halved_for_dev_and_test(tmp_path: Path) -> None
 
 
 def test_summary_scores_measure_length_and_the_facts_kept() -> None:
-    assert evaluation.facts("Sam Sodje, 37, met Efe in 2014. They won 2,000 pounds.") == {
+    assert adapters.facts("Sam Sodje, 37, met Efe in 2014. They won 2,000 pounds.") == {
         "sodje",
         "37",
         "efe",
@@ -206,13 +207,13 @@ def test_summary_scores_measure_length_and_the_facts_kept() -> None:
     document = "Sam Sodje met his brother Efe in London in 2014 and they talked for an hour about the charity."
     rows = [{"document": document}]
     refs = [["Sam Sodje and Efe met in London in 2014."]]  # facts in the document: sodje, efe, london, 2014
-    scores = evaluation._summary_scores(["Sodje met Efe in 2014."], refs, rows)
+    scores = adapters._summary_scores(["Sodje met Efe in 2014."], refs, rows)
     assert scores["facts_kept"] == 0.75 and scores["length_ratio"] == 5 / len(document.split())
     assert scores["length_ratio_max"] == scores["length_ratio"] and 0 < scores["rougeL"] <= 1
-    assert "facts_kept" not in evaluation._summary_scores(["x"], [["no names here."]], [{"document": "plain text."}])
+    assert "facts_kept" not in adapters._summary_scores(["x"], [["no names here."]], [{"document": "plain text."}])
 
 
 def test_style_scores_count_copies_of_the_input() -> None:
     rows = [{"source": s, "target_style": "formal"} for s in ("the food is cold .", "hi there")]
-    scores = evaluation._style_scores(["The food is cold.", "Good day."], [["x"], ["y"]], rows)
+    scores = adapters._style_scores(["The food is cold.", "Good day."], [["x"], ["y"]], rows)
     assert scores["copied"] == 0.5 and "target_style" not in scores  # measured for positive and negative only

@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 
-from playground import eval_documents, evaluation
-from playground.cli import build_parser
+from playground.core.errors import InputError, UnknownTaskError
+from playground.core.resources import data_dir
 from playground.documents.chunks import chunk_document
 from playground.documents.readers import read_documents
-from playground.errors import InputError, UnknownTaskError
-from playground.registry import get_task
-from playground.resources import data_dir
+from playground.evaluation import documents as eval_documents
+from playground.evaluation import evaluate as evaluation
+from playground.frontends.cli import build_parser
+from playground.runtime.registry import get_task
 
 from .conftest import FakePool
 

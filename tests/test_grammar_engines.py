@@ -13,9 +13,7 @@ from typing import ClassVar
 
 import pytest
 
-from playground.edits import Edit, apply_edits
-from playground.errors import InputError, PlaygroundError
-from playground.grammar import (
+from playground.components.grammar import (
     EngineUnavailable,
     correct,
     edits_from_languagetool,
@@ -24,6 +22,8 @@ from playground.grammar import (
     languagetool_edits,
     merge_edits,
 )
+from playground.core.errors import InputError, PlaygroundError
+from playground.text.edits import Edit, apply_edits
 
 FIXTURE = Path(__file__).parent / "fixtures" / "languagetool_check.json"
 CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens there on a test machine, so connecting is refused

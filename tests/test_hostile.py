@@ -30,12 +30,13 @@ from typing import Any
 
 import pytest
 
-from playground import api, batch, templates
-from playground.cli import main
-from playground.edits import apply_edits
-from playground.errors import InputError, PlaygroundError
-from playground.registry import get_task
-from playground.textio import clean_value, read_rows
+from playground.core.errors import InputError, PlaygroundError
+from playground.frontends.cli import main
+from playground.runtime import templates
+from playground.runtime.registry import get_task
+from playground.service import api, batch
+from playground.text.edits import apply_edits
+from playground.text.textio import clean_value, read_rows
 
 from .conftest import FakePool, launch_app
 
@@ -51,7 +52,7 @@ GRADIO_GENERIC = "upstream Gradio app has raised an exception"  # what a client 
 HUGE = "The cat sat on the mat. " * 4200  # 100,800 characters: above every task's limit
 
 _SCRIPT = shutil.which("nlp-playground")
-CLI = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "playground.cli"]
+CLI = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "playground.frontends.cli"]
 ENV = {"HF_HUB_OFFLINE": "1", "HF_EVALUATE_OFFLINE": "1"}
 
 
@@ -663,7 +664,7 @@ def raw_call(app_url: str, api_name: str, data: list[Any]) -> tuple[str, Any]:
 def positional(task: str, **inputs: Any) -> list[Any]:
     """Every parameter of a task's endpoint in order: inputs, upload slot, the Advanced controls' defaults, and the
     edited template slot (None) of a task that has one."""
-    from playground.params import GenerationParams
+    from playground.engines.params import GenerationParams
 
     spec = get_task(task)
     p = GenerationParams().merged(**spec.default_params)

@@ -8,9 +8,9 @@ from collections import Counter
 
 import pytest
 
-from playground import api
-from playground.exemplars import exemplars
-from playground.taskkit import weighted_vote
+from playground.components.exemplars import exemplars
+from playground.runtime.scoring import weighted_vote
+from playground.service import api
 from tests.conftest import FakePool
 
 
@@ -63,8 +63,8 @@ def test_the_ensemble_asks_each_voter_and_lets_them_outvote_the_prompt(fake_pool
 
 
 def test_a_server_that_cannot_echo_skips_the_channel() -> None:
-    from playground.backends import ModelPool
-    from playground.stubserver import StubServer
+    from playground.engines.pool import ModelPool
+    from playground.testing.stubserver import StubServer
 
     def top(prompt: str) -> dict[str, float]:
         return {" negative": -0.2, " positive": -2.0, " neutral": -2.5} if "zebra" in prompt else {" x": -1.0}
@@ -145,10 +145,10 @@ def test_classification_ensemble_on_the_embedded_models(text: str, label: str) -
 
 
 def test_the_technique_bench_compares_valid_options_of_each_task() -> None:
-    from playground.bench_quality import TECHNIQUES
-    from playground.evaluation import read_eval_set
-    from playground.registry import get_task
-    from playground.resources import data_dir
+    from playground.core.resources import data_dir
+    from playground.evaluation.bench_quality import TECHNIQUES
+    from playground.evaluation.evaluate import read_eval_set
+    from playground.runtime.registry import get_task
 
     for technique in TECHNIQUES:
         spec = get_task(technique.task)

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from playground.backends import POOL
-from playground.models import resolve
+from playground.engines.catalogue import resolve
+from playground.engines.pool import POOL
 from tests.conftest import launch_app
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # loopback only
@@ -138,7 +138,7 @@ def test_a_full_queue_refuses_at_once_and_runs_what_it_took() -> None:
 def test_stop_ends_the_generation_and_frees_the_model(client: Any) -> None:
     from gradio_client.utils import Status
 
-    from playground.backends.llamacpp import LlamaCppBackend
+    from playground.engines.llamacpp import LlamaCppBackend
 
     client.predict(text="Warm up.", api_name="/sentiment")
     backend, load_s = POOL.get(resolve("smollm2-135m"))

@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
-from playground import api
-from playground.public import Policy
-from playground.registry import all_tasks
-from playground.ui.helpers import ADVANCED
-from playground.ui.tools import parameter_help
+from playground.frontends.ui.helpers import ADVANCED
+from playground.frontends.ui.tools import parameter_help
+from playground.policy.limits import Policy
+from playground.runtime.registry import all_tasks
+from playground.service import api
 
 from .conftest import FakePool, free_port, launch_app
 
@@ -136,7 +136,7 @@ def test_sentiment_tool_on_the_embedded_model(app: str) -> None:
 def test_launch_takes_mcp_server_or_the_environment(
     env: str | None, argument: bool | None, expected: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from playground.ui import launch
+    from playground.frontends.ui import launch
 
     if env is None:
         monkeypatch.delenv("GRADIO_MCP_SERVER", raising=False)
@@ -150,3 +150,23 @@ def test_launch_takes_mcp_server_or_the_environment(
             assert {tool["name"] for tool in response.json()} == {spec.name for spec in all_tasks()}
     finally:
         demo.close()
+
+
+def test_gradio_still_has_what_restrict_tools_relies_on() -> None:
+    # Gradio offers no public way to keep an endpoint in the HTTP API but out of the MCP server, nor to retype a
+    # tool's parameters; restrict_tools (frontends/ui/app.py) does both on the server object Gradio builds. This test
+    # names what it relies on, so a Gradio upgrade that moves any of it fails here, not quietly in a deployment.
+    import inspect
+
+    import gradio.mcp
+    import gradio.routes
+
+    server = gradio.mcp.GradioMCPServer
+    for name in ("get_tool_to_endpoint", "get_block_fn_from_endpoint_name"):
+        assert hasattr(server, name), f"Gradio's MCP server has no {name}: update restrict_tools"
+    init = inspect.getsource(server.__init__)
+    for kept in ("self.tool_to_endpoint = self.get_tool_to_endpoint()", "self.api_info = "):
+        assert kept in init, f"Gradio's MCP server no longer sets {kept.split(' =')[0]}: update restrict_tools"
+    assert "blocks.mcp_server_obj = " in inspect.getsource(gradio.routes), (
+        "Gradio no longer sets blocks.mcp_server_obj when it mounts the MCP server: update ToolBlocks"
+    )

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from playground.backends import POOL
-from playground.backends.remote import _served
-from playground.stubserver import StubServer
-from playground.ui.helpers import advanced_arguments, engine_choices, llm_concurrency, server_models
+from playground.engines.pool import POOL
+from playground.engines.remote import _served
+from playground.frontends.ui.helpers import advanced_arguments, engine_choices, llm_concurrency, server_models
+from playground.testing.stubserver import StubServer
 
 from .conftest import launch_app
 

@@ -10,13 +10,17 @@ from typing import Any
 
 import pytest
 
-from playground import api, cli, evaluation, templates
-from playground.backends import POOL, ModelPool
-from playground.backends import remote as remote_engine
-from playground.errors import ModelError, PlaygroundError
-from playground.logs import configure_logging
-from playground.stubserver import StubServer, fake_logprob, tokens
-from playground.taskkit import CONTENT_FREE, softmax
+from playground.core.errors import ModelError, PlaygroundError
+from playground.core.logs import configure_logging
+from playground.engines import remote as remote_engine
+from playground.engines.catalogue import resolve
+from playground.engines.pool import POOL, ModelPool
+from playground.evaluation import evaluate as evaluation
+from playground.frontends import cli
+from playground.runtime import templates
+from playground.runtime.scoring import CONTENT_FREE, softmax
+from playground.service import api
+from playground.testing.stubserver import StubServer, fake_logprob, tokens
 
 SECRET = "sk-test-Zq7x9SECRETvalue42"
 LABELS = ("positive", "negative", "neutral")
@@ -120,6 +124,13 @@ def test_no_model_named_means_the_servers_first() -> None:
         result = run("generation", server, prompt="hi")
     assert result.model == "first"
     assert server.bodies[-1]["model"] == "first"
+
+
+def test_resolving_a_servers_model_asks_no_server() -> None:
+    # Port 9 (discard) has no server: resolving a name must not reach for one; the engine asks when it loads.
+    ref = resolve("", engine="openai", base_url="http://127.0.0.1:9/v1")
+    assert (ref.name, ref.engine, ref.source) == ("", "openai", "http://127.0.0.1:9/v1")
+    assert resolve("openai:", base_url="http://127.0.0.1:9/v1").name == ""
 
 
 def test_openai_prefix_needs_no_engine() -> None:

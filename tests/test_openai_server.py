@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from playground import api
-from playground.backends import ModelPool
-from playground.cli import main
-from playground.errors import ModelError
-from playground.localserver import llama_cpp_server
+from playground.core.errors import ModelError
+from playground.engines.pool import ModelPool
+from playground.frontends.cli import main
+from playground.service import api
+from playground.testing.localserver import llama_cpp_server
 
 pytestmark = pytest.mark.model
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import tomllib
 
-from playground.registry import all_tasks
-from playground.resources import data_dir
+from playground.core.resources import data_dir
+from playground.runtime.registry import all_tasks
 
 ROOT = Path(__file__).resolve().parents[1]
 TASK_COUNT = str(len(list((ROOT / "tasks").glob("[!_]*.py"))))  # one task per module of tasks/
@@ -63,7 +63,7 @@ def test_default_path_dependencies_import(module: str) -> None:
 
 @pytest.mark.parametrize("engine", ["llamacpp", "hf", "embedder", "remote"])
 def test_every_engine_module_imports(engine: str) -> None:
-    importlib.import_module(f"playground.backends.{engine}")
+    importlib.import_module(f"playground.engines.{engine}")
 
 
 def test_import_beside_a_users_tasks_py(tmp_path: Path) -> None:

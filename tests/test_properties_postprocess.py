@@ -14,12 +14,14 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from playground.backends.base import trim_at_stops
-from playground.edits import apply_edits, diff_edits
-from playground.taskkit import first_line, softmax, split_sentences, top_choice
+from playground.engines.base import trim_at_stops
+from playground.runtime.runners import first_line
+from playground.runtime.scoring import softmax, top_choice
 from playground.tasks.clustering import clean_name, keywords
-from playground.tasks.grammar import accept_rewrite, sentence_spans
+from playground.tasks.grammar import accept_rewrite
 from playground.tasks.sentiment import LABELS, parse_label
+from playground.text.edits import apply_edits, diff_edits
+from playground.text.sentences import sentence_spans, split_sentences
 
 from .strategies import ANY_TEXT, FAST, PROSE, VALID_TEXT
 

@@ -18,9 +18,9 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from playground.batch import BatchSummary, finished_ids, pending_rows
-from playground.errors import InputError, PlaygroundError, RowError
-from playground.textio import (
+from playground.core.errors import InputError, PlaygroundError, RowError
+from playground.service.batch import BatchSummary, finished_ids, pending_rows
+from playground.text.textio import (
     clean_text,
     clean_value,
     csv_rows,

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from playground.errors import InputError, PlaygroundError
-from playground.textio import clean_text, clean_value, decode, json_line, jsonl_rows, parse_param
+from playground.core.errors import InputError, PlaygroundError
+from playground.text.textio import clean_text, clean_value, decode, json_line, jsonl_rows, parse_param
 
 from .strategies import (
     ANY_TEXT,

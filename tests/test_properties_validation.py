@@ -13,11 +13,11 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from playground.errors import InputError, ParamError, PlaygroundError
-from playground.params import MAX_NEW_TOKENS_CAP, PARAM_NAMES, GenerationParams, make_params
-from playground.registry import COLLECTION_NAME, Input, TaskSpec, all_tasks
-from playground.textio import clean_text
-from playground.ui.helpers import ADVANCED, advanced_arguments, parse_stop
+from playground.core.errors import InputError, ParamError, PlaygroundError
+from playground.engines.params import MAX_NEW_TOKENS_CAP, PARAM_NAMES, GenerationParams, make_params
+from playground.frontends.ui.helpers import ADVANCED, advanced_arguments, parse_stop
+from playground.runtime.registry import COLLECTION_NAME, Input, TaskSpec, all_tasks
+from playground.text.textio import clean_text
 
 from .strategies import ANY_TEXT, FAST, JSON_VALUES, PROSE, VALID_TEXT, is_clean
 

@@ -17,15 +17,18 @@ from typing import Any
 
 import pytest
 
-from playground import api, batch, context, evaluation, models
-from playground.backends import POOL, ModelPool
-from playground.errors import InputError, ModelError, ParamError
-from playground.models import ModelRef
-from playground.params import GenerationParams
-from playground.public import PUBLIC_LIMITS, Limits, Policy
-from playground.registry import get_task
-from playground.ui import task_tab
-from playground.ui.app import launch_settings
+from playground.core.errors import InputError, ModelError, ParamError
+from playground.engines import catalogue as models
+from playground.engines.catalogue import ModelRef
+from playground.engines.params import GenerationParams
+from playground.engines.pool import POOL, ModelPool
+from playground.evaluation import evaluate as evaluation
+from playground.frontends.ui import task_tab
+from playground.frontends.ui.app import launch_settings
+from playground.policy.limits import PUBLIC_LIMITS, Limits, Policy
+from playground.runtime import context
+from playground.runtime.registry import get_task
+from playground.service import api, batch
 from tests.conftest import FakeBackend, launch_app
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # loopback only

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from playground import api
-from playground.public import PUBLIC_LIMITS, Policy
-from playground.ui.app import launch_settings
+from playground.frontends.ui.app import launch_settings
+from playground.policy.limits import PUBLIC_LIMITS, Policy
+from playground.service import api
 
 from .conftest import launch_app
 from .test_public import app_error, fake_models  # noqa: F401 -- a fixture used below

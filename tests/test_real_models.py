@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from playground import api
-from playground.edits import apply_edits
-from playground.taskkit import split_sentences
+from playground.service import api
+from playground.text.edits import apply_edits
+from playground.text.sentences import split_sentences
 
 pytestmark = pytest.mark.model
 
@@ -22,9 +22,9 @@ def test_sentiment_of_clear_reviews() -> None:
 
 
 def test_llama_cpp_scores_a_long_continuation_as_the_sum_of_its_tokens() -> None:
-    from playground.backends import POOL
-    from playground.errors import ModelError
-    from playground.models import resolve
+    from playground.core.errors import ModelError
+    from playground.engines.catalogue import resolve
+    from playground.engines.pool import POOL
 
     backend, _ = POOL.get(resolve("smollm2-135m"))
     context, words = "A positive review:", [" The", " staff", " were", " lovely", "."]
@@ -72,9 +72,9 @@ def test_translation_between_languages_on_gemma() -> None:
 
 
 def test_translation_reranking_prefers_the_faithful_candidate() -> None:
-    from playground import templates
-    from playground.backends import POOL
-    from playground.models import resolve
+    from playground.engines.catalogue import resolve
+    from playground.engines.pool import POOL
+    from playground.runtime import templates
     from playground.tasks.translation import LANGUAGES, reranked
 
     def prompt(text: str, source: str, target: str) -> str:

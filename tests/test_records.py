@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from playground import api, records
-from playground.cli import main
-from playground.errors import InputError, TemplateError
+from playground.core.errors import InputError, TemplateError
+from playground.frontends.cli import main
+from playground.service import api, records
 
 from .conftest import FakePool
 
@@ -154,7 +154,7 @@ def test_compare_two_presets_on_the_command_line(capsys: pytest.CaptureFixture[s
 
 @pytest.mark.parametrize("name", ["grammar.j2", "translation.j2", "style_transfer.j2", "sentiment.j2"])
 def test_the_editable_text_holds_the_few_shot_examples_and_renders_the_same(name: str) -> None:
-    from playground import templates
+    from playground.runtime import templates
 
     text = templates.editable_source(name)
     variables = {"text": "I has a cat.", "style": "formal", "source_lang": "en", "target_lang": "fr",
@@ -169,7 +169,7 @@ def test_the_editable_text_holds_the_few_shot_examples_and_renders_the_same(name
 
 
 def test_a_comparison_can_run_the_tasks_own_template_beside_an_edited_one() -> None:
-    from playground.ui.runs import variant_of
+    from playground.frontends.ui.runs import variant_of
 
     assert variant_of("template=default\ntemperature=0.5") == {"template": None, "temperature": 0.5}
     assert variant_of('template="Q: {{ prompt }}"') == {"template": "Q: {{ prompt }}"}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from playground import api
-from playground.errors import InputError, ParamError, TemplateError, UnknownTaskError
-from playground.params import make_params
-from playground.registry import Input, TaskSpec, all_tasks, get_task, register
+from playground.core.errors import InputError, ParamError, TemplateError, UnknownTaskError
+from playground.engines.params import make_params
+from playground.runtime.registry import Input, TaskSpec, all_tasks, get_task, register
+from playground.service import api
 
 EXPECTED_TASKS = {
     "generation",

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from playground import evaluation, report
-from playground.cli import main
-from playground.errors import InputError
+from playground.core.errors import InputError
+from playground.evaluation import evaluate as evaluation
+from playground.evaluation import report
+from playground.frontends.cli import main
 
 from .conftest import FakePool
 from .test_cli import cli

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from playground import api
-from playground.errors import InputError
-from playground.safety import FILTERS, Safety, SafetyError, iban_valid, luhn
+from playground.core.errors import InputError
+from playground.policy.safety import FILTERS, Safety, SafetyError, iban_valid, luhn
+from playground.service import api
 
 from .conftest import FakePool
 

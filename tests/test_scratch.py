@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from playground.ui import scratch
+from playground.frontends.ui import scratch
 
 
 def test_only_the_newest_files_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:

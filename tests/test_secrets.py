@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 import playground
-from playground.cli import main
-from playground.logs import RedactingFilter, configure_logging
-from playground.public import redact
-from playground.registry import all_tasks, get_task
+from playground.core.logs import RedactingFilter, configure_logging
+from playground.core.secrets import redact
+from playground.frontends.cli import main
+from playground.runtime.registry import all_tasks, get_task
 from tests.conftest import FakeBackend, launch_app
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # loopback only
@@ -284,7 +284,7 @@ def test_app_batch_results_mask_secrets(client: Any, tmp_path: Path) -> None:
 def test_app_evaluate_items_mask_secrets(client: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from gradio_client import handle_file
 
-    from playground.backends import POOL
+    from playground.engines.pool import POOL
 
     monkeypatch.setattr(POOL, "_loader", FakeBackend)  # the good item is scored by a fake, quickly
     monkeypatch.setattr(POOL, "_backends", {})

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import openai
 import pytest
 
-from playground.stubserver import StubServer, fake_embedding, tokens
+from playground.testing.stubserver import StubServer, fake_embedding, tokens
 
 TIMEOUT = 2.0
 

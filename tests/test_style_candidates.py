@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from playground import api
-from playground.textio import same_words
+from playground.service import api
+from playground.text.textio import same_words
 
 from .conftest import FakePool
 

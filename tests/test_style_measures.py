@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from playground import api, evaluation
-from playground.resources import data_dir
-from playground.style_measures import casual_markers, formality, moved, reading_ease, style_score, syllables
+from playground.core.resources import data_dir
+from playground.evaluation import evaluate as evaluation
+from playground.service import api
+from playground.text.style_measures import casual_markers, formality, moved, reading_ease, style_score, syllables
 
 
 def test_syllables_and_reading_ease_follow_word_and_sentence_length() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from playground import api
+from playground.service import api
 from playground.tasks.summarization import LENGTHS, MIN_WORDS, extractive_count, fit_words, word_budget
 
 from .conftest import FakePool

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from playground import api
-from playground.edits import apply_edits
-from playground.errors import InputError, ModelError
-from playground.registry import all_tasks
-from playground.resources import data_dir
+from playground.core.errors import InputError, ModelError
+from playground.core.resources import data_dir
+from playground.runtime.registry import all_tasks
+from playground.service import api
+from playground.text.edits import apply_edits
 
 from .conftest import FakePool
 

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from playground import templates
-from playground.errors import TemplateError
-from playground.sandbox import MAX_CHARS, RENDER_SECONDS, size
+from playground.core.errors import TemplateError
+from playground.runtime import templates
+from playground.runtime.sandbox import MAX_CHARS, RENDER_SECONDS, size
 
 # Each of these would hold a worker for minutes or take gigabytes, in Jinja's plain sandbox.
 ATTACKS = {

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from playground import api
-from playground.backends.base import TokenPiece, trim_tokens_at_stops
+from playground.engines.base import TokenPiece, trim_tokens_at_stops
+from playground.service import api
 
 from .conftest import FakePool
 

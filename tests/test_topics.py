@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from playground import api, topics
-from playground.backends import Backend
-from playground.backends.base import Prompt
-from playground.models import ModelRef
-from playground.params import GenerationParams
+from playground.components import topics
+from playground.engines.base import Backend, Prompt
+from playground.engines.catalogue import ModelRef
+from playground.engines.params import GenerationParams
+from playground.service import api
 from tests.conftest import FakePool
 
 

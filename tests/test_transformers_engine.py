@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from playground import api
-from playground.backends import ModelPool
+from playground.engines.pool import ModelPool
+from playground.service import api
 
 pytestmark = pytest.mark.model
 
 
 def test_second_load_skips_dequantization_and_beams_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from playground.backends import hf
+    from playground.engines import hf
 
     monkeypatch.setenv("NLP_PLAYGROUND_CACHE", str(tmp_path))
     calls: list[str] = []
@@ -47,7 +47,7 @@ def test_second_load_skips_dequantization_and_beams_work(tmp_path: Path, monkeyp
 
 
 def test_beam_search_on_llama_cpp_is_a_clear_error() -> None:
-    from playground.errors import ModelError
+    from playground.core.errors import ModelError
 
     with pytest.raises(ModelError, match="engine='transformers'"):
         api.run("generation", prompt="hi", num_beams=2)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from playground import api
+from playground.service import api
 
 from .conftest import FakePool
 
@@ -53,8 +53,8 @@ def test_when_every_candidate_copies_the_source_the_first_stands(fake_pool: Fake
 
 
 def test_a_servers_model_keeps_its_greedy_translation() -> None:
-    from playground.backends import ModelPool
-    from playground.stubserver import StubServer
+    from playground.engines.pool import ModelPool
+    from playground.testing.stubserver import StubServer
 
     with StubServer(reply=lambda prompt: "Le chien dort.") as server:
         remote = {"engine": "openai", "base_url": server.base_url, "pool": ModelPool()}
@@ -78,7 +78,7 @@ def test_short_texts_names_and_numbers_are_not_left_out(fake_pool: FakePool) -> 
 def test_the_cli_writes_only_the_reranked_text_to_a_file_or_pipe(
     fake_pool: FakePool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from playground.cli import main
+    from playground.frontends.cli import main
 
     fake = fake_pool.fake("gemma3-270m").enqueue("Le chat dort.", "Le chien dort.")
     fake.scorer = scores

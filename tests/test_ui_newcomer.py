@@ -12,14 +12,10 @@ from typing import Any
 import gradio as gr
 import pytest
 
-from playground import api, context
-from playground.errors import ParamError
-from playground.models import ModelRef
-from playground.params import GenerationParams
-from playground.public import Policy
-from playground.registry import GROUPS, all_tasks, get_task
-from playground.safety import Safety
-from playground.ui.helpers import (
+from playground.core.errors import ParamError
+from playground.engines.catalogue import ModelRef
+from playground.engines.params import GenerationParams
+from playground.frontends.ui.helpers import (
     ADVANCED,
     about_tables,
     advanced_arguments,
@@ -29,14 +25,19 @@ from playground.ui.helpers import (
     stats_line,
     task_models,
 )
-from playground.ui.task_tab import endpoint
+from playground.frontends.ui.task_tab import endpoint
+from playground.policy.limits import Policy
+from playground.policy.safety import Safety
+from playground.runtime import context
+from playground.runtime.registry import GROUPS, all_tasks, get_task
+from playground.service import api
 
 from .conftest import FakeBackend, FakePool
 
 
 @pytest.fixture(scope="module")
 def demo() -> Iterator[gr.Blocks]:
-    from playground.ui import create_app
+    from playground.frontends.ui import create_app
 
     app = create_app(Policy(public=False))
     yield app

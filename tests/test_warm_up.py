@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from playground.errors import ModelError
-from playground.ui import app
+from playground.core.errors import ModelError
+from playground.frontends.ui import app
 from tests.conftest import FakePool
 
 

@@ -20,11 +20,11 @@ from typing import Any
 import httpx
 import pytest
 
-from playground.backends import POOL
-from playground.public import PUBLIC_LIMITS, Policy
-from playground.registry import get_task
-from playground.ui.app import launch_settings
-from playground.ui.task_tab import _examples
+from playground.engines.pool import POOL
+from playground.frontends.ui.app import launch_settings
+from playground.frontends.ui.task_tab import _examples
+from playground.policy.limits import PUBLIC_LIMITS, Policy
+from playground.runtime.registry import get_task
 
 from .conftest import FakeBackend, launch_app
 from .test_hostile import check_one_line_error

@@ -6,8 +6,8 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from ..taskkit import sentence_spans
-from .readers import Document
+from playground.documents.readers import Document
+from playground.text.sentences import sentence_spans
 
 MAX_CHARS = 700  # about 150 MiniLM tokens: well inside its 256-token window, small enough to cite
 OVERLAP = 1  # sentences repeated at the start of the next chunk, so an answer across a cut is in one chunk

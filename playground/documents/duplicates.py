@@ -29,8 +29,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from ..errors import InputError
-from ..taskkit import sentence_spans
+from playground.core.errors import InputError
+from playground.text.sentences import sentence_spans
 
 Kind = Literal["copy", "paraphrase"]
 Embed = Callable[[Sequence[str]], NDArray[np.float32]]

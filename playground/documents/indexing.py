@@ -6,12 +6,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..backends import POOL, ModelPool
-from ..errors import PlaygroundError
-from ..models import DEFAULT_EMBEDDER, resolve
-from ..public import user_message
-from .readers import Document, read_documents
-from .store import DocumentStore, default_store
+from playground.core.errors import PlaygroundError
+from playground.core.secrets import user_message
+from playground.documents.readers import Document, read_documents
+from playground.documents.store import DocumentStore, default_store
+from playground.engines.catalogue import DEFAULT_EMBEDDER, resolve
+from playground.engines.pool import POOL, ModelPool
 
 
 @dataclass

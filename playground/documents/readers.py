@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from ..errors import InputError, PlaygroundError
-from ..textio import clean_text, decode, json_line, jsonl_rows, read_file_bytes
+from playground.core.errors import InputError, PlaygroundError
+from playground.text.textio import clean_text, decode, json_line, jsonl_rows, read_file_bytes
 
 
 @dataclass(frozen=True)

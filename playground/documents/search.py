@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InputError
-from .chunks import Chunk
-from .store import RRF_K, DocumentStore, Index
+from playground.core.errors import InputError
+from playground.documents.chunks import Chunk
+from playground.documents.store import RRF_K, DocumentStore, Index
 
 if TYPE_CHECKING:
-    from ..backends import Backend
+    from playground.engines.base import Backend
 
 TOKENS = r"(?u)\b\w+\b"  # single letters and digits count: "7" or "B" can be the point of a query
 

@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InputError, ModelError
-from .chunks import MAX_CHARS, OVERLAP, Chunk, chunk_document
-from .readers import Document
+from playground.core.errors import InputError, ModelError
+from playground.documents.chunks import MAX_CHARS, OVERLAP, Chunk, chunk_document
+from playground.documents.readers import Document
 
 if TYPE_CHECKING:
     from qdrant_client import QdrantClient
 
-    from ..backends import Backend
+    from playground.engines.base import Backend
 
 PREFIX = "playground-"  # on a shared Qdrant server, the collections this project made
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")

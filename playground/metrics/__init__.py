@@ -1,4 +1,5 @@
-"""Local `evaluate` metric modules, loaded by path so they work offline (the evaluate wheel ships none)."""
+"""Local `evaluate` metric modules, loaded by path so they work offline (the evaluate wheel ships none).
+Imports no other part of the playground."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ if TYPE_CHECKING:
     import evaluate
 
 METRICS_DIR = Path(__file__).resolve().parent
-# Each name is a folder here holding `<name>.py`, the layout `evaluate.load(path)` expects.
+# Each name is a folder here holding `<name>.py`, the layout `evaluate.load(path)` expects, or a config of one
+# (one module per metric family: BLEU and chrF are the two scores of the sacrebleu module).
 NAMES: tuple[str, ...] = ("accuracy_f1", "rouge", "bleu", "chrf", "gleu", "clustering", "silhouette")
+CONFIGS = {"bleu": "sacrebleu_scores", "chrf": "sacrebleu_scores"}
 
 
 @functools.cache
@@ -22,4 +25,6 @@ def load(name: str) -> evaluate.EvaluationModule:
     # Imported here, not at the top: evaluate pulls in datasets and pyarrow, which `import playground` should not pay.
     import evaluate
 
+    if name in CONFIGS:
+        return evaluate.load(str(METRICS_DIR / CONFIGS[name]), config_name=name)
     return evaluate.load(str(METRICS_DIR / name))

@@ -1,0 +1,2 @@
+"""Task components beyond prompting: the grammar checkers, exemplar classifiers and the topic library.
+Imports core, text, engines and runtime."""

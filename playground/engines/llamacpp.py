@@ -1,0 +1,219 @@
+"""The llama.cpp engine (llama-cpp-python): fast CPU inference on GGUF files, the default for embedded models."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from playground.core.errors import ModelError
+from playground.core.logs import route_llama_cpp_logs
+from playground.engines.base import Backend, ChatMessage, Prompt, TokenPiece, trim_at_stops, trim_tokens_at_stops
+from playground.engines.catalogue import ModelRef
+from playground.engines.params import GenerationParams
+
+try:
+    import llama_cpp
+    from llama_cpp import llama_chat_format
+    from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+except ImportError as exc:  # pragma: no cover - depends on the installation
+    raise ModelError("the llama.cpp engine needs llama-cpp-python: pip install llama-cpp-python") from exc
+
+route_llama_cpp_logs()  # llama.cpp's own stderr lines go to logging, shown with -vv only
+
+N_CTX = 4096
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Log-probabilities along the last axis: of one position's logits, or of each row of several positions'."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+class LlamaCppBackend(Backend):
+    """One llama.cpp model; calls are serialised because a llama.cpp context is not thread-safe."""
+
+    def __init__(self, ref: ModelRef) -> None:
+        self.ref = ref
+        path = ref.preset.locate() if ref.preset else ref.source
+        threads = int(os.environ.get("NLP_PLAYGROUND_THREADS", 0)) or max(1, os.cpu_count() or 1)
+        try:
+            self.llm = llama_cpp.Llama(
+                model_path=str(path), n_ctx=N_CTX, n_threads=threads, n_threads_batch=threads, verbose=False
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(f"llama.cpp cannot load {ref.name!r} from {path}: {exc}") from None
+        self.context_length = self.llm.n_ctx()
+        self.supports_chat = "tokenizer.chat_template" in self.llm.metadata
+        self._formatter: Any = None  # the chat template as llama-cpp-python renders it, made on first use
+        self._lock = threading.Lock()
+
+    def _tokens(self, text: str, bos: bool) -> list[int]:
+        return self.llm.tokenize(text.encode("utf-8"), add_bos=bos, special=False)
+
+    def stream(self, prompt: Prompt, params: GenerationParams) -> Iterator[str]:
+        if params.num_beams > 1:
+            raise ModelError("beam search (num_beams > 1) needs engine='transformers'")
+        self.check_prompt(self.count_prompt(prompt), params)
+        if params.logprobs:
+            yield from self._stream_with_logprobs(prompt, params)
+            return
+        sampling: dict[str, Any] = {
+            "max_tokens": params.max_new_tokens,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            "top_k": params.top_k,
+            "repeat_penalty": params.repetition_penalty,
+            "stop": list(params.stop) or None,
+            "seed": params.seed,
+            "stream": True,
+        }
+        with self._lock:
+            # Reusing the cached prefix of the previous prompt changes the logits in the last bits, and with them
+            # sampled text: a fresh start makes the same seed and input give the same output, whatever ran before.
+            self.llm.reset()
+            self._set_draft(params.draft_tokens)
+            try:
+                pieces: Iterator[str]
+                if isinstance(prompt, str):
+                    chunks: Any = self.llm.create_completion(prompt, **sampling)
+                    pieces = (c["choices"][0]["text"] for c in chunks)
+                else:
+                    chunks = self.llm.create_chat_completion(list(prompt), **sampling)  # type: ignore[arg-type]
+                    pieces = (c["choices"][0]["delta"].get("content") or "" for c in chunks)
+                yield from trim_at_stops((p for p in pieces if p), params.stop)
+            finally:
+                self._set_draft(0)
+
+    def _set_draft(self, tokens: int) -> None:
+        """Turn llama-cpp-python's prompt-lookup drafting on (`tokens` drafted at a time) or off, for one call.
+
+        Its verification samples at every drafted position, so it needs the logits of every evaluated token
+        (`logits_all`, which the Llama object otherwise sets once when it is made); the buffer for them is made
+        on first use, as large as the context.
+        """
+        llm = self.llm
+        llm.draft_model = LlamaPromptLookupDecoding(num_pred_tokens=tokens) if tokens else None
+        llm._logits_all = bool(tokens)
+        rows = llm.n_ctx() if tokens else llm.n_batch  # the size llama-cpp-python gives it without logits_all
+        if llm.scores.shape[0] != rows:
+            llm.scores = np.empty((rows, llm.n_vocab()), dtype=np.single)  # pages are touched as rows fill
+
+    def _stream_with_logprobs(self, prompt: Prompt, params: GenerationParams) -> Iterator[str]:
+        """The sampling loop of create_completion, with the model's distribution read at every token.
+
+        The same sampler, settings and seed as the plain path: the same prompt and seed give the same text.
+        """
+        tokens, template_stops = self._prompt_tokens(prompt)
+        stops = [*params.stop, *template_stops]
+        with self._lock:
+            self.llm.reset()
+            self.llm.set_seed(params.seed if params.seed is not None else 0)
+            pieces = self._token_pieces(tokens, params)
+            yield from trim_tokens_at_stops(pieces, stops)
+
+    def _token_pieces(self, prompt: list[int], params: GenerationParams) -> Iterator[TokenPiece]:
+        made: list[int] = []
+        shown = ""
+        for token in self.llm.generate(prompt, top_k=params.top_k, top_p=params.top_p, min_p=0.05, typical_p=1.0,
+                                       temp=params.temperature, repeat_penalty=params.repetition_penalty):  # fmt: skip
+            if llama_cpp.llama_vocab_is_eog(self.llm._model.vocab, token):
+                return
+            logprobs = self._last_logprobs()  # the distribution this token was drawn from
+            made.append(token)
+            text = self.llm.detokenize(made, prev_tokens=prompt).decode("utf-8", errors="ignore")
+            top = np.argsort(-logprobs, kind="stable")[: params.logprobs]
+            alternatives = [{"token": self._piece(int(i)), "logprob": round(float(logprobs[i]), 5)} for i in top]
+            record = {"token": self._piece(token), "logprob": round(float(logprobs[token]), 5), "top": alternatives}
+            yield TokenPiece(text[len(shown) :], [record])
+            shown = text
+            if len(made) >= params.max_new_tokens:
+                return
+
+    def _piece(self, token: int) -> str:
+        return self.llm.detokenize([token]).decode("utf-8", errors="replace")
+
+    def _prompt_tokens(self, prompt: Prompt) -> tuple[list[int], list[str]]:
+        """The tokens the model is given for a prompt, and the stop strings its chat template adds (if any).
+
+        Messages are rendered through the GGUF's chat template, as llama-cpp-python renders them.
+        """
+        if isinstance(prompt, str):
+            return self._tokens(prompt, bos=True), []
+        rendered = self._chat(prompt)
+        tokens = self.llm.tokenize(rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special, special=True)
+        stops = [rendered.stop] if isinstance(rendered.stop, str) else list(rendered.stop or [])
+        return tokens, stops
+
+    def _chat(self, messages: Sequence[ChatMessage]) -> Any:
+        """The messages rendered through the GGUF's chat template, as llama-cpp-python renders them."""
+        if not self.supports_chat:
+            raise ModelError(f"{self.ref.name} has no chat template; give it a plain prompt")
+        if self._formatter is None:
+            model = self.llm._model
+            self._formatter = llama_chat_format.Jinja2ChatFormatter(
+                template=self.llm.metadata["tokenizer.chat_template"],
+                eos_token=model.token_get_text(self.llm.token_eos()),
+                bos_token=model.token_get_text(self.llm.token_bos()),
+            )
+        return self._formatter(messages=list(messages))
+
+    def _last_logprobs(self) -> np.ndarray:
+        logits = llama_cpp.llama_get_logits_ith(self.llm.ctx, -1)
+        return _log_softmax(np.ctypeslib.as_array(logits, shape=(self.llm.n_vocab(),)).astype(np.float64))
+
+    def score(self, context: str, continuations: Sequence[str]) -> list[float]:
+        # The shared context is evaluated once; each continuation then reuses its KV cache and is evaluated in one
+        # batch, with the logits of every one of its tokens kept (a long continuation, as in channel scoring or a
+        # sentence's fluency, costs one pass instead of one pass per token).
+        ctx_tokens = self._tokens(context, bos=True)
+        if not ctx_tokens:  # a model without a BOS token has nothing to predict the first token from
+            raise ModelError("the scoring context is empty: give the continuation something to follow")
+        results = []
+        with self._lock:
+            self.llm.reset()
+            self.llm.eval(ctx_tokens)
+            after_context = self._last_logprobs()
+            for cont in continuations:
+                tokens = self._tokens(cont, bos=False)
+                if not tokens:
+                    raise ModelError(f"the continuation {cont!r} has no tokens")
+                if len(ctx_tokens) + len(tokens) > self.context_length:
+                    self.llm.reset()
+                    raise ModelError(
+                        f"the text is too long to score: {len(ctx_tokens) + len(tokens)} tokens, and the model "
+                        f"reads at most {self.context_length}"
+                    )
+                total = float(after_context[tokens[0]])
+                self.llm.n_tokens = len(ctx_tokens)  # drop the previous continuation from the cache
+                if len(tokens) > 1:
+                    total += self._continuation_logprob(len(ctx_tokens), tokens)
+                results.append(total)
+            self.llm.reset()
+        return results
+
+    def _continuation_logprob(self, start: int, tokens: list[int]) -> float:
+        """Log-probability of tokens[1:] given what precedes them, from one batched evaluation of tokens[:-1]."""
+        llm = self.llm
+        kept, kept_all = llm.scores, llm._logits_all
+        try:
+            # Keep every evaluated position's logits: llm.scores holds them by absolute position, so it needs rows
+            # up to the continuation's end (only those; a context-sized buffer would be n_ctx x n_vocab floats).
+            llm.scores = np.empty((start + len(tokens) - 1, llm.n_vocab()), dtype=np.single)
+            llm._logits_all = True
+            llm.eval(tokens[:-1])
+            rows = llm.scores[start:].astype(np.float64)
+        finally:
+            llm._logits_all = kept_all
+            llm.scores = kept
+        return float(_log_softmax(rows)[np.arange(len(tokens) - 1), tokens[1:]].sum())
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokens(text, bos=False))
+
+    def count_prompt(self, prompt: Prompt) -> int:
+        """Tokens of the prompt as the model sees it; messages are rendered through the GGUF's chat template."""
+        return len(self._prompt_tokens(prompt)[0])

@@ -1,0 +1,1 @@
+"""What a deployment accepts: public mode's limits and the safety screen. Imports core and engines."""

@@ -1,0 +1,43 @@
+"""Task outputs as plain text, for the terminal and for the comparison columns of the app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playground.service import api
+
+
+def topics_line(topics: dict[str, list[str]]) -> str:
+    """Which topics of the library each label took, on one line."""
+    return "topic library: " + "; ".join(f"{label} ← {', '.join(names)}" for label, names in topics.items())
+
+
+def format_output(display: str, output: dict[str, Any]) -> str:
+    """A readable rendering of a task's output for the terminal."""
+    if display == "label":
+        scores = ", ".join(f"{k} {v:.2f}" for k, v in sorted(output["scores"].items(), key=lambda kv: -kv[1]))
+        topics = f"\n{topics_line(output['topics'])}" if output.get("topics") else ""
+        return f"{output['label']}  ({scores}){topics}"
+    if display == "edits":
+        lines = [output["corrected"]]
+        lines += [
+            f"  [{e['start']}:{e['end']}] {e['original']!r} -> {e['replacement']!r} ({e['source']})"
+            for e in output["edits"]
+        ]
+        lines += [f"  left out: {e['original']!r} -> {e['replacement']!r} (llm)" for e in output.get("left_out", [])]
+        return "\n".join(lines)
+    if display == "clusters":
+        if "clusters" not in output:  # a partial result while the texts are embedded
+            return str(output.get("progress", ""))
+        lines = []
+        for c in output["clusters"]:
+            lines.append(f"#{c['id']} {c['name']} ({c['size']})")
+            lines += [f"  - {m}" for m in c["members"]]
+        return "\n".join(lines)
+    if display == "keywords":
+        lines = [f"{k['keyword']}  {k['score']:.3f}  ×{k['count']}" for k in output["keywords"]]
+        return "\n".join(lines + ([f"\n{output['meta_description']}"] if output.get("meta_description") else []))
+    if display == "ideas":
+        return "\n".join(f"{n}. {i['title']}" + (f": {i['description']}" if i["description"] else "")
+                         for n, i in enumerate(output["ideas"], 1))  # fmt: skip
+    return api.primary_text(output)

@@ -1,0 +1,43 @@
+"""Sentence boundaries: spans and sentences of a text, line breaks kept as boundaries."""
+
+from __future__ import annotations
+
+import re
+
+_ABBREVIATIONS = ("mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "no", "fig", "u.s")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9ÀÁÂÄÇÉÈÊËÍÎÏÑÓÔÖÚÛÜ¿¡])")
+
+
+_LINE = re.compile(r"[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")  # what str.splitlines keeps
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence: split at end punctuation followed by a capital, and at line breaks.
+
+    Common abbreviations and initials do not end a sentence; spans exclude surrounding whitespace.
+    """
+    spans: list[tuple[int, int]] = []
+
+    def add(start: int, end: int) -> None:
+        piece = text[start:end]
+        stripped = piece.strip()
+        if stripped:
+            first = start + len(piece) - len(piece.lstrip())
+            spans.append((first, first + len(stripped)))
+
+    for line in _LINE.finditer(text):
+        start, paragraph = line.start(), line.group()
+        for match in _SENTENCE_END.finditer(paragraph):
+            head = paragraph[start - line.start() : match.start()].rstrip()
+            last_word = head.rsplit(None, 1)[-1].rstrip(".").lower() if head.split() else ""
+            if last_word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", last_word):
+                continue
+            add(start, line.start() + match.end())
+            start = line.start() + match.end()
+        add(start, line.end())
+    return spans
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a text (see sentence_spans)."""
+    return [text[start:end] for start, end in sentence_spans(text)]
