@@ -122,4 +122,5 @@ SPEC = TaskSpec(
     streams=True,
     order=90,
     group="Chat",
+    examples="chat.jsonl",
 )

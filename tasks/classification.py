@@ -12,7 +12,9 @@ from typing import Any
 
 from playground.components.topics import matched_topics, topic_scores
 from playground.engines.catalogue import MULTILINGUAL_LLM
+from playground.metrics import scores
 from playground.runtime.context import TaskContext
+from playground.runtime.evalspec import MAJORITY, EvalSpec, PublicSet, Technique, label_set, row_text
 from playground.runtime.registry import Input, TaskSpec
 from playground.runtime.scoring import (
     EMBEDDING_TEMPERATURE,
@@ -24,7 +26,7 @@ from playground.runtime.scoring import (
 )
 
 TEMPLATE = "classification.j2"
-# The voters' weights on their log-probabilities, chosen on the AG News dev half (see the README's evaluation section).
+# The voters' weights on their log-probabilities, chosen on the AG News dev half (see docs/techniques.md).
 # Labels known only by name: the LLM's calibrated label scores and the embedder's zero-shot vote.
 WEIGHTS = {"prompt": 1.0, "embedder": 1.0}
 # Labels that name the topic library's topics: its nearest examples lead, with the second embedded model's label
@@ -62,7 +64,19 @@ def classify(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any
     yield ensemble_choice(labels, voters, WEIGHTS, loglik)
 
 
+EVALUATION = EvalSpec(
+    inputs=lambda row, rows: {"text": row_text(row, "text"), "labels": row.get("labels") or label_set(rows)},
+    reference=lambda row: str(row["label"]),
+    prediction=lambda output: output["label"],
+    score=scores.accuracy,
+    item_score=scores.exact,
+    baseline=MAJORITY,
+    public_sets=(PublicSet("agnews-400.jsonl", ("accuracy", "macro_f1")),),
+    techniques=(Technique("classification", {"method": "ensemble"}, {"method": "names"}),),
+)
+
 SPEC = TaskSpec(
+    evaluation=EVALUATION,
     name="classification",
     title="Classification",
     description="Put a text into one of your labels (2 to 20). Labels that name topics of the project's topic library "

@@ -8,13 +8,15 @@ cluster is named from the members nearest its centroid.
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from playground.core.errors import InputError, PlaygroundError
+from playground.metrics import load as load_metric
 from playground.runtime.context import TaskContext
+from playground.runtime.evalspec import Baseline, EvalSpec, EvalTools, PublicSet, row_text
 from playground.runtime.registry import Input, TaskSpec
 from playground.runtime.runners import first_line
 
@@ -171,7 +173,33 @@ def cluster(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]
     }
 
 
+def cluster_scores(
+    preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[dict[str, Any]], tools: EvalTools
+) -> dict[str, float]:
+    """The clusters against the labels (adjusted Rand index), their silhouette on the run's embedder, and k."""
+    scores = dict(load_metric("clustering").compute(predictions=list(preds), references=list(refs)) or {})
+    if len(set(preds)) > 1:
+        vectors = tools.embed([row_text(row, "text") for row in rows])
+        scores.update(load_metric("silhouette").compute(embeddings=vectors, labels=list(preds)) or {})
+    return {**scores, "k": len(set(preds))}
+
+
+# Scored on the whole set at once: one run over every text, with as many clusters as the set has labels.
+EVALUATION = EvalSpec(
+    set_inputs=lambda rows, config: {
+        "texts": [row_text(row, "text") for row in rows],
+        "n_clusters": len({str(row["label"]) for row in rows}),
+    },
+    inputs=lambda row, rows: {"text": row_text(row, "text")},
+    reference=lambda row: str(row["label"]),
+    prediction=lambda output: output["assignments"],
+    score=cluster_scores,
+    baseline=Baseline("one cluster", lambda rows, other: [0] * len(rows)),
+    public_sets=(PublicSet("agnews-400.jsonl", ("adjusted_rand",)),),
+)
+
 SPEC = TaskSpec(
+    evaluation=EVALUATION,
     name="clustering",
     title="Clustering",
     description="Group texts by meaning: sentence embeddings, k-means (k chosen by silhouette on auto), "

@@ -16,6 +16,7 @@ from playground.documents.duplicates import PARAPHRASE_THRESHOLD, Pair, find_dup
 from playground.documents.store import default_store
 from playground.engines.catalogue import DEFAULT_EMBEDDER
 from playground.runtime.context import TaskContext
+from playground.runtime.evalspec import EvalSpec, EvalTools, optional
 from playground.runtime.registry import Input, TaskSpec
 from playground.tasks.search import COLLECTION
 
@@ -79,7 +80,55 @@ def run(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield {"pairs": document_pairs(chunks, found)}
 
 
+# An eval row is {"texts": [a, b], "kind": "copy" | "paraphrase" | "different", optional "threshold"}.
+KINDS = ("copy", "paraphrase", "different")
+
+
+def pair_inputs(row: dict[str, Any], rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The row's texts (two or more), and its threshold when it sets one."""
+    texts = row.get("texts")
+    if not isinstance(texts, list) or len(texts) < 2 or not all(isinstance(t, str) for t in texts):
+        raise InputError("a duplicates eval item needs `texts`: a list of two (or more) strings")
+    return {"texts": texts, **optional(row, "threshold")}
+
+
+def expected_kind(row: dict[str, Any]) -> str:
+    """The kind of the pair the row expects."""
+    if row.get("kind") not in KINDS:
+        raise InputError(f"a duplicates eval item needs `kind`: one of {', '.join(KINDS)}")
+    return str(row["kind"])
+
+
+def found_kind(output: dict[str, Any]) -> str:
+    """The kind of the pair found between texts 0 and 1, or "different" when the task found none."""
+    pair = next((p for p in output["pairs"] if {p["a"], p["b"]} == {0, 1}), None)
+    return "different" if pair is None else str(pair["kind"])
+
+
+def kind_scores(
+    preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[dict[str, Any]], tools: EvalTools | None = None
+) -> dict[str, float]:
+    """Accuracy, and each kind's precision and recall (0 when the kind was never predicted / never expected)."""
+    pairs = list(zip(preds, refs, strict=True))
+    metrics: dict[str, float] = {"accuracy": sum(p == r for p, r in pairs) / len(pairs)}
+    for kind in KINDS:
+        hits = sum(p == r == kind for p, r in pairs)
+        predicted, expected = sum(p == kind for p in preds), sum(r == kind for r in refs)
+        metrics[f"{kind}_precision"] = hits / predicted if predicted else 0.0
+        metrics[f"{kind}_recall"] = hits / expected if expected else 0.0
+    return metrics
+
+
+EVALUATION = EvalSpec(
+    inputs=pair_inputs,
+    reference=expected_kind,
+    prediction=found_kind,
+    score=kind_scores,
+    item_score=lambda pred, ref, row: float(pred == ref),
+)
+
 SPEC = TaskSpec(
+    evaluation=EVALUATION,
     name="duplicates",
     title="Duplicates",
     description="Find copied and paraphrased texts: copies share runs of words (MinHash over word pairs, then the "
@@ -110,5 +159,6 @@ SPEC = TaskSpec(
     helpers=("MinHash",),
     uses_llm=False,
     order=72,
+    examples="duplicates.jsonl",
     group="Documents",
 )

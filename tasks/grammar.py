@@ -3,11 +3,13 @@ merged into one list of edits with character offsets into the original text."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from playground.components import grammar
+from playground.metrics import load as load_metric
 from playground.runtime.context import TaskContext
+from playground.runtime.evalspec import EvalSpec, EvalTools, PublicSet, copied, references, row_text
 from playground.runtime.registry import Input, TaskSpec
 from playground.runtime.runners import first_line
 from playground.text.sentences import sentence_spans
@@ -67,7 +69,38 @@ def correct(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]
     yield {**result, "engines": {**result["engines"], **skipped}}
 
 
+def _tokenized(text: str) -> str:
+    # GLEU compares whitespace tokens. JFLEG is tokenised ("yesterday ."), the engines write prose ("yesterday."):
+    # tokenising everything the same way (sacrebleu's 13a) keeps a fixed space from counting as an error.
+    from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+
+    return str(Tokenizer13a()(text))
+
+
+def gleu(
+    preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[dict[str, Any]], tools: EvalTools | None = None
+) -> dict[str, float]:
+    """GLEU of the corrections against the references and the sources, all tokenised alike."""
+    sources = [_tokenized(row_text(r, "source", "text")) for r in rows]
+    predictions = [_tokenized(p) for p in preds]
+    refs_tokenized = [[_tokenized(x) for x in group] for group in refs]
+    return dict(load_metric("gleu").compute(sources=sources, predictions=predictions, references=refs_tokenized) or {})
+
+
+EVALUATION = EvalSpec(
+    inputs=lambda row, rows: {"text": row_text(row, "source", "text")},
+    reference=references,
+    prediction=lambda output: output["corrected"],
+    score=gleu,
+    item_score=lambda pred, ref, row: float(gleu([pred], [ref], [row])["gleu"]),
+    baseline=copied("source", "text"),
+    public_sets=(
+        PublicSet("jfleg-test.jsonl", ("gleu",), whole=(("dev", "jfleg-dev.jsonl"), ("test", "jfleg-test.jsonl"))),
+    ),
+)
+
 SPEC = TaskSpec(
+    evaluation=EVALUATION,
     name="grammar",
     title="Grammar correction",
     description="Fix spelling and grammar with Harper (offline rules), LanguageTool (when LANGUAGETOOL_URL names a "

@@ -18,6 +18,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from playground.engines.catalogue import DEFAULT_EMBEDDER
 from playground.runtime.context import TaskContext
+from playground.runtime.evalspec import EvalSpec, EvalTools, row_text
 from playground.runtime.registry import Input, TaskSpec
 from playground.runtime.runners import as_prompt
 from playground.text.textio import singular_words
@@ -109,7 +110,34 @@ def run(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield {**output, "meta_description": " ".join(description.split())[:160]}
 
 
+def _term(text: str) -> str:
+    """A key term compared loosely: lower case, a plural -s dropped from each word."""
+    return " ".join(singular_words(str(text)))
+
+
+def recall_at_10(pred: Any, ref: Any, row: dict[str, Any]) -> float:
+    """The share of the editor's terms (ref) among the first ten predicted."""
+    found = {_term(k) for k in pred[:10]}
+    return sum(_term(t) in found for t in ref) / len(ref)
+
+
+def keyword_scores(
+    preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[dict[str, Any]], tools: EvalTools | None = None
+) -> dict[str, float]:
+    """recall@10 over the set."""
+    return {"recall@10": sum(map(recall_at_10, preds, refs, rows)) / len(preds)}
+
+
+EVALUATION = EvalSpec(
+    inputs=lambda row, rows: {"text": row_text(row, "text")},
+    reference=lambda row: list(row["keywords"]),
+    prediction=lambda output: [k["keyword"] for k in output["keywords"]],
+    score=keyword_scores,
+    item_score=recall_at_10,
+)
+
 SPEC = TaskSpec(
+    evaluation=EVALUATION,
     name="keywords",
     title="Keywords",
     description="The key terms and phrases of a text for search engines, ranked: the text's own phrases, by "
@@ -148,5 +176,6 @@ SPEC = TaskSpec(
     default_params={"max_new_tokens": 80, "temperature": 0.0},
     streams=True,
     order=45,
+    examples="keywords.jsonl",
     group="Write",
 )

@@ -8,17 +8,20 @@ and `source` says which one the user sees.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN
 
+from playground.core.errors import InputError
 from playground.documents.chunks import words
+from playground.documents.references import contains, matches, passage
 from playground.documents.search import Hit, search
 from playground.documents.store import default_store
 from playground.engines.catalogue import DEFAULT_EMBEDDER
 from playground.runtime.context import TaskContext
+from playground.runtime.evalspec import EvalSpec, EvalTools, optional, required
 from playground.runtime.registry import Input, TaskSpec
 from playground.runtime.runners import as_prompt
 from playground.tasks.search import COLLECTION
@@ -97,7 +100,68 @@ def run(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]]:
            "citations": [citation(hits[i]) for i in ranked]}  # fmt: skip
 
 
+# An eval row is {"question", "collection", "answers": [...], "evidence": {"doc", "contains"}, optional "passages",
+# "method"}.
+
+
+def qa_reference(row: dict[str, Any]) -> dict[str, Any]:
+    """The accepted answers and the evidence passage."""
+    answers = row.get("answers", row.get("answer"))
+    answers = [answers] if isinstance(answers, str) else answers
+    if not isinstance(answers, list) or not answers or not all(isinstance(a, str) and a.strip() for a in answers):
+        raise InputError("a qa eval item needs `answers`: the accepted answers, a list of strings")
+    return {"answers": answers, "evidence": passage(row.get("evidence"))}
+
+
+def qa_prediction(output: dict[str, Any]) -> dict[str, Any]:
+    """The answer, where it came from, and the first citation."""
+    citations = output.get("citations") or []
+    first = {"doc": citations[0]["doc"], "text": citations[0]["text"]} if citations else None
+    return {"answer": output["answer"], "source": output["source"], "citation": first}
+
+
+def answer_correct(pred: Mapping[str, Any], ref: Mapping[str, Any]) -> bool:
+    """Whether the answer holds one of the accepted answers."""
+    return any(contains(str(pred["answer"]), answer) for answer in ref["answers"])
+
+
+def citation_correct(pred: Mapping[str, Any], ref: Mapping[str, Any]) -> bool:
+    """Whether the first citation is the evidence passage."""
+    return matches(pred.get("citation"), ref["evidence"])
+
+
+def qa_item_score(pred: Any, ref: Any, row: dict[str, Any]) -> float:
+    """Half for an answer holding a reference answer, half for a first citation on the evidence."""
+    return (answer_correct(pred, ref) + citation_correct(pred, ref)) / 2
+
+
+def qa_scores(
+    preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[dict[str, Any]], tools: EvalTools | None = None
+) -> dict[str, float]:
+    """answer_contains, citation_accuracy, and the share of answers that were a passage's sentence (extractive)."""
+    pairs = list(zip(preds, refs, strict=True))
+    n = len(pairs)
+    return {
+        "answer_contains": sum(answer_correct(p, r) for p, r in pairs) / n,
+        "citation_accuracy": sum(citation_correct(p, r) for p, r in pairs) / n,
+        "extractive_share": sum(p["source"] == "extractive" for p in preds) / n,
+    }
+
+
+EVALUATION = EvalSpec(
+    inputs=lambda row, rows: {
+        "question": required(row, "question"),
+        "collection": required(row, "collection"),
+        **optional(row, "passages", "method"),
+    },
+    reference=qa_reference,
+    prediction=qa_prediction,
+    score=qa_scores,
+    item_score=qa_item_score,
+)
+
 SPEC = TaskSpec(
+    evaluation=EVALUATION,
     name="qa",
     title="Question answering",
     description="Answer a question from a collection's passages only, citing them. A generated answer whose words "

@@ -7,13 +7,16 @@ paraphrase of the whole text, nor longer than it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from contextlib import closing
 from typing import Any
 
 import numpy as np
 
+from playground.metrics import scores
 from playground.runtime.context import TaskContext
+from playground.runtime.evalspec import Baseline, EvalSpec, EvalTools, PublicSet, lead, references, row_text
 from playground.runtime.registry import Input, TaskSpec
 from playground.runtime.runners import as_prompt
 from playground.text.sentences import split_sentences
@@ -140,7 +143,53 @@ def summarize(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, An
         yield {**output, "mode": "abstractive"}
 
 
+_WORD = re.compile(r"\d[\d,.]*\d|[\w-]+")
+
+
+def facts(text: str) -> set[str]:
+    """The names and numbers of a text: numbers, and capitalised words past the first word of a sentence."""
+    found = set()
+    for sentence in split_sentences(text):
+        for match in _WORD.finditer(sentence):
+            word = match.group()
+            if word[0].isdigit() or (word[0].isupper() and match.start() > 0):
+                found.add(word.lower())
+    return found
+
+
+def summary_scores(
+    preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[dict[str, Any]], tools: EvalTools | None = None
+) -> dict[str, float]:
+    """ROUGE against the reference; how long each summary is against its document (mean and most, in words);
+    and the share of the reference's names and numbers found in the document that the summary keeps."""
+    documents = [row_text(row, "document", "text") for row in rows]
+    ratios = [len(str(p).split()) / max(1, len(d.split())) for p, d in zip(preds, documents, strict=True)]
+    kept = []
+    for pred, ref, document in zip(preds, refs, documents, strict=True):
+        wanted = facts(ref[0]) & facts(document)
+        if wanted:
+            have = {w.lower() for w in _WORD.findall(str(pred))}
+            kept.append(len(wanted & have) / len(wanted))
+    return {
+        **scores.rouge(preds, refs),
+        "length_ratio": sum(ratios) / len(ratios),
+        "length_ratio_max": max(ratios),
+        **({"facts_kept": sum(kept) / len(kept)} if kept else {}),
+    }
+
+
+EVALUATION = EvalSpec(
+    inputs=lambda row, rows: {"text": row_text(row, "document", "text"), "mode": row.get("mode", "abstractive")},
+    reference=references,
+    prediction=lambda output: output["summary"],
+    score=summary_scores,
+    item_score=scores.sentence_rouge_l,
+    baseline=Baseline("first sentence", lambda rows, other: [lead(row_text(r, "document", "text")) for r in rows]),
+    public_sets=(PublicSet("summ-xsum.jsonl", ("rougeL", "facts_kept")),),
+)
+
 SPEC = TaskSpec(
+    evaluation=EVALUATION,
     name="summarization",
     title="Summarization",
     description="Abstractive: the LLM writes a summary (long texts are summarized in chunks, then together). "

@@ -17,7 +17,9 @@ from typing import Any
 
 from playground.engines.base import Backend
 from playground.engines.params import GenerationParams
+from playground.metrics import scores
 from playground.runtime.context import TaskContext
+from playground.runtime.evalspec import EvalSpec, PublicSet, Technique, copied, references, row_text
 from playground.runtime.registry import Input, TaskSpec
 from playground.runtime.runners import first_line, sampled_lines
 from playground.text.sentences import split_sentences
@@ -158,7 +160,28 @@ def reranked(
     return sorted(rows, key=lambda row: -row["score"])
 
 
+EVALUATION = EvalSpec(
+    inputs=lambda row, rows: {
+        "text": row_text(row, "source", "text"),
+        "target_lang": row["target_lang"],
+        "source_lang": row.get("source_lang", "auto"),
+    },
+    reference=references,
+    prediction=lambda output: output["text"],
+    score=scores.bleu_chrf,
+    item_score=scores.sentence_chrf,
+    best=100.0,
+    baseline=copied("source", "text"),
+    public_sets=tuple(PublicSet(f"mt-en-{lang}.jsonl", ("chrf", "bleu"), seeded=True) for lang in ("fr", "de", "es")),
+    techniques=(
+        # the shots alone, as measured when they became the default
+        Technique("translation", {"examples": 5}, {"examples": 2}, {"candidates": 1}),
+        Technique("translation", {"candidates": 5}, {"candidates": 1}),
+    ),
+)
+
 SPEC = TaskSpec(
+    evaluation=EVALUATION,
     name="translation",
     title="Translation",
     description="Translate between English, French, Spanish, German, Italian, Portuguese and Dutch "

@@ -73,7 +73,7 @@ def test_drafting_on_llama_cpp_gives_the_plain_greedy_text(monkeypatch: pytest.M
     cases = [
         # "They was very happy with there new house." left this list: with llama-cpp-python 0.3.36 the batched
         # check of a draft picks "their" where one-token decoding picks "there" (a near tie; the same on the previous
-        # main). Drafting is not always identical to plain decoding: the README's Performance table counts how often.
+        # main). Drafting is not always identical to plain decoding: docs/performance.md counts how often.
         ("grammar", {"text": "She go to school every days and she like it.", "engines": ["llm"]}),
         ("generation", {"prompt": f"Copy this line exactly: {LINE}\nCopy:", "max_new_tokens": 24}),
     ]

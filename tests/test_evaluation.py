@@ -11,10 +11,10 @@ import pytest
 
 from playground.core.errors import InputError
 from playground.core.resources import data_dir
-from playground.evaluation import adapters
 from playground.evaluation import evaluate as evaluation
 from playground.frontends.cli import main
 from playground.frontends.ui.evaluate import run_note
+from playground.tasks import style_transfer, summarization
 
 from .conftest import FakePool
 from .test_cli import cli
@@ -145,13 +145,15 @@ def test_bad_eval_sets_are_clear_errors(tmp_path: Path) -> None:
 
 
 def test_every_bundled_set_is_well_formed() -> None:
-    for task in evaluation.EVAL_TASKS:
+    for task, spec in evaluation.evaluable().items():
         rows = evaluation.read_eval_set(BUNDLED / f"{task}.jsonl")
         assert len(rows) >= 3 and len({r["id"] for r in rows}) == len(rows)
-        if task in evaluation.ADAPTERS:
-            for row in rows:
-                evaluation.ADAPTERS[task].inputs(row, rows)
-                evaluation.ADAPTERS[task].reference(row)
+        for row in rows:
+            if spec.inputs is not None:
+                spec.inputs(row, rows)
+            spec.reference(row)
+        if spec.set_inputs is not None:
+            spec.set_inputs(rows, {})
 
 
 def test_metrics_table_shows_both_columns_and_the_difference() -> None:
@@ -197,7 +199,7 @@ def test_a_set_without_splits_is_halved_for_dev_and_test(tmp_path: Path) -> None
 
 
 def test_summary_scores_measure_length_and_the_facts_kept() -> None:
-    assert adapters.facts("Sam Sodje, 37, met Efe in 2014. They won 2,000 pounds.") == {
+    assert summarization.facts("Sam Sodje, 37, met Efe in 2014. They won 2,000 pounds.") == {
         "sodje",
         "37",
         "efe",
@@ -207,13 +209,14 @@ def test_summary_scores_measure_length_and_the_facts_kept() -> None:
     document = "Sam Sodje met his brother Efe in London in 2014 and they talked for an hour about the charity."
     rows = [{"document": document}]
     refs = [["Sam Sodje and Efe met in London in 2014."]]  # facts in the document: sodje, efe, london, 2014
-    scores = adapters._summary_scores(["Sodje met Efe in 2014."], refs, rows)
+    scores = summarization.summary_scores(["Sodje met Efe in 2014."], refs, rows)
     assert scores["facts_kept"] == 0.75 and scores["length_ratio"] == 5 / len(document.split())
     assert scores["length_ratio_max"] == scores["length_ratio"] and 0 < scores["rougeL"] <= 1
-    assert "facts_kept" not in adapters._summary_scores(["x"], [["no names here."]], [{"document": "plain text."}])
+    assert "facts_kept" not in summarization.summary_scores(["x"], [["no names here."]], [{"document": "plain text."}])
 
 
 def test_style_scores_count_copies_of_the_input() -> None:
     rows = [{"source": s, "target_style": "formal"} for s in ("the food is cold .", "hi there")]
-    scores = adapters._style_scores(["The food is cold.", "Good day."], [["x"], ["y"]], rows)
+    preds = ["The food is cold.", "Good day."]
+    scores = style_transfer.style_scores(preds, [["x"], ["y"]], rows, evaluation.Tools({}))
     assert scores["copied"] == 0.5 and "target_style" not in scores  # measured for positive and negative only

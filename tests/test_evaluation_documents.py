@@ -11,12 +11,13 @@ import pytest
 
 from playground.core.errors import InputError, UnknownTaskError
 from playground.core.resources import data_dir
+from playground.documents import references
 from playground.documents.chunks import chunk_document
 from playground.documents.readers import read_documents
-from playground.evaluation import documents as eval_documents
 from playground.evaluation import evaluate as evaluation
 from playground.frontends.cli import build_parser
 from playground.runtime.registry import get_task
+from playground.tasks import duplicates
 
 from .conftest import FakePool
 
@@ -30,13 +31,13 @@ def hit(doc: str, text: str) -> dict[str, Any]:
 
 
 def test_containment_ignores_case_and_spaces() -> None:
-    assert eval_documents.contains("It costs € 12 a night.", "€12")
-    assert eval_documents.contains("The FORM is TR-9.", "form  is\ntr-9")
-    assert not eval_documents.contains("It costs 12 euros.", "€12")
+    assert references.contains("It costs € 12 a night.", "€12")
+    assert references.contains("The FORM is TR-9.", "form  is\ntr-9")
+    assert not references.contains("It costs 12 euros.", "€12")
 
 
 def test_search_metrics_on_hand_made_hits() -> None:
-    adapter = evaluation.ADAPTERS["search"]
+    adapter = evaluation.eval_spec("search")
     wrong_doc = hit("manual.txt", "error e3 means the base")  # the phrase, but in another document
     first = [hit(KETTLE, "Error E3: not seated."), hit("x.md", "other")]
     third = [hit("x.md", "a"), wrong_doc, hit(KETTLE, "... error  e3 ...")]
@@ -51,7 +52,7 @@ def test_search_metrics_on_hand_made_hits() -> None:
 
 
 def test_search_rows_become_inputs_and_references() -> None:
-    adapter = evaluation.ADAPTERS["search"]
+    adapter = evaluation.eval_spec("search")
     row = {"query": "E3", "collection": "c", "passages": 3, "relevant": [REF], "split": "dev"}
     assert adapter.inputs(row, [row]) == {"query": "E3", "collection": "c", "passages": 3}
     assert adapter.reference(row) == [REF]
@@ -72,7 +73,7 @@ def qa_output(answer: str, source: str, citations: list[dict[str, Any]]) -> dict
 
 
 def test_qa_metrics_on_hand_made_answers() -> None:
-    adapter = evaluation.ADAPTERS["qa"]
+    adapter = evaluation.eval_spec("qa")
     row = {"question": "Price?", "collection": "c", "answers": ["12 euros", "€12"],
            "evidence": {"doc": "a.md", "contains": "costs 12 euros"}}  # fmt: skip
     ref = adapter.reference(row)
@@ -96,7 +97,7 @@ def pairs_output(*pairs: tuple[int, int, str]) -> dict[str, Any]:
 
 
 def test_duplicates_prediction_is_the_kind_of_the_pair_between_texts_0_and_1() -> None:
-    adapter = evaluation.ADAPTERS["duplicates"]
+    adapter = evaluation.eval_spec("duplicates")
     assert adapter.prediction(pairs_output((0, 1, "copy"))) == "copy"
     assert adapter.prediction(pairs_output((0, 2, "copy"), (1, 0, "paraphrase"))) == "paraphrase"
     assert adapter.prediction(pairs_output((0, 2, "copy"))) == "different"
@@ -110,7 +111,7 @@ def test_duplicates_prediction_is_the_kind_of_the_pair_between_texts_0_and_1() -
 
 
 def test_duplicates_metrics_per_kind() -> None:
-    adapter = evaluation.ADAPTERS["duplicates"]
+    adapter = evaluation.eval_spec("duplicates")
     refs = ["copy", "copy", "paraphrase", "paraphrase", "different", "different"]
     preds = ["copy", "paraphrase", "paraphrase", "different", "different", "different"]
     metrics = adapter.score(preds, refs, [{}] * 6)
@@ -208,12 +209,12 @@ def test_bundled_document_sets_point_at_passages_that_exist() -> None:
             assert Path(row["documents"]) == (BUNDLED / "documents").resolve()
             for ref in row[field] if isinstance(row[field], list) else [row[field]]:
                 # the phrase lies inside one passage of its document, and in no other document
-                assert any(eval_documents.contains(c, ref["contains"]) for c in chunks[ref["doc"]]), row["id"]
-                others = [d for d in chunks if d != ref["doc"] and any(eval_documents.contains(c, ref["contains"])
+                assert any(references.contains(c, ref["contains"]) for c in chunks[ref["doc"]]), row["id"]
+                others = [d for d in chunks if d != ref["doc"] and any(references.contains(c, ref["contains"])
                                                                        for c in chunks[d])]  # fmt: skip
                 assert not others, row["id"]
     pairs = evaluation.read_eval_set(BUNDLED / "duplicates.jsonl")
-    assert {r["kind"] for r in pairs} == set(eval_documents.KINDS)
+    assert {r["kind"] for r in pairs} == set(duplicates.KINDS)
     assert {r["split"] for r in pairs} == {"dev", "test"}
 
 

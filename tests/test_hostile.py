@@ -337,7 +337,12 @@ def test_clustering_identical_texts_with_forced_k_has_no_empty_cluster(fake_pool
 def test_a_control_character_only_item_is_dropped_like_a_blank_one(
     task: str, inputs: dict[str, Any], fake_pool: FakePool
 ) -> None:
-    api.run(task, pool=fake_pool, **inputs)
+    result = api.run(task, pool=fake_pool, **inputs)
+    assert result.done
+    if task == "clustering":  # the two real texts are clustered; the control characters are no text
+        assert len(result.output["assignments"]) == 2
+    else:
+        assert set(result.output["scores"]) == {"sports", "cooking"}
 
 
 def test_results_are_strict_json_even_for_a_nan_id(tmp_path: Path, fake_pool: FakePool) -> None:

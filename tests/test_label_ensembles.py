@@ -146,15 +146,18 @@ def test_classification_ensemble_on_the_embedded_models(text: str, label: str) -
 
 def test_the_technique_bench_compares_valid_options_of_each_task() -> None:
     from playground.core.resources import data_dir
-    from playground.evaluation.bench_quality import TECHNIQUES
+    from playground.evaluation.bench_quality import eval_inputs, techniques
     from playground.evaluation.evaluate import read_eval_set
     from playground.runtime.registry import get_task
 
-    for technique in TECHNIQUES:
-        spec = get_task(technique.task)
-        row = read_eval_set(data_dir("assets") / "eval" / f"{technique.eval_set}.jsonl", 1)[0]
+    named = techniques()
+    assert {task for task, _ in named} >= {"sentiment", "classification", "translation", "style_transfer"}
+    for task, technique in named:
+        spec = get_task(task)
+        rows = read_eval_set(data_dir("assets") / "eval" / f"{technique.eval_set}.jsonl", 1)
+        inputs = eval_inputs(task, rows[0], rows)
         for option in (technique.new, technique.old):
-            spec.validate({**technique.inputs(row), **technique.both, **option})  # raises on an unknown option
+            spec.validate({**inputs, **technique.both, **option})  # raises on an unknown option
         assert technique.new != technique.old
-        defaults = spec.validate({**technique.inputs(row), **technique.both})
+        defaults = spec.validate({**inputs, **technique.both})
         assert all(defaults[k] == v for k, v in technique.new.items())  # the bench times the task's default

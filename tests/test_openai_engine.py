@@ -17,9 +17,11 @@ from playground.engines.catalogue import resolve
 from playground.engines.pool import POOL, ModelPool
 from playground.evaluation import evaluate as evaluation
 from playground.frontends import cli
+from playground.metrics import scores
 from playground.runtime import templates
 from playground.runtime.scoring import CONTENT_FREE, softmax
 from playground.service import api
+from playground.tasks import clustering
 from playground.testing.stubserver import StubServer, fake_logprob, tokens
 
 SECRET = "sk-test-Zq7x9SECRETvalue42"
@@ -366,7 +368,7 @@ class FakeMetric:
 
 
 def test_evaluate_runs_items_concurrently_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(evaluation, "load_metric", FakeMetric)
+    monkeypatch.setattr(scores, "load", FakeMetric)
     monkeypatch.setenv("NLP_PLAYGROUND_REMOTE_CONCURRENCY", "3")
     rows = [{"id": i, "text": f"review {i}", "label": "positive"} for i in range(6)]
     with StubServer(delay=0.02) as server:
@@ -377,7 +379,7 @@ def test_evaluate_runs_items_concurrently_in_order(monkeypatch: pytest.MonkeyPat
 
 
 def test_evaluate_clustering_with_a_server_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(evaluation, "load_metric", FakeMetric)
+    monkeypatch.setattr(clustering, "load_metric", FakeMetric)
     rows = [{"text": t, "label": t.split()[0]} for t in ("cats purr", "dogs bark", "cats meow", "dogs howl")]
     with StubServer() as server:  # no OPENAI_BASE_URL: the config's base_url must reach every model it names
         config = {"model": "openai:stub", "embedder": "openai:stub", "base_url": server.base_url}

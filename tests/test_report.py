@@ -12,6 +12,7 @@ from playground.core.errors import InputError
 from playground.evaluation import evaluate as evaluation
 from playground.evaluation import report
 from playground.frontends.cli import main
+from playground.runtime.evalspec import lead, majority_label
 
 from .conftest import FakePool
 from .test_cli import cli
@@ -38,7 +39,7 @@ def test_the_majority_is_picked_on_the_dev_rows_and_applied_to_the_others() -> N
 
 def test_a_tie_takes_the_first_label_in_sorted_order_and_no_labels_is_an_error() -> None:
     dev = [{"text": "a", "label": "World"}, {"text": "b", "label": "Sports"}, {"text": "c", "label": "Business"}]
-    assert report.majority_label(dev) == "Business"
+    assert majority_label(dev) == "Business"
     with pytest.raises(InputError, match="labelled rows"):
         report.baseline_predictions("classification", reviews("p"), [{"text": "no label"}])
 
@@ -63,7 +64,7 @@ def test_the_summary_baseline_is_the_first_sentence() -> None:
     document = "Mr Smith, 40, won the race in Leeds. He trained for years.\nThe crowd cheered."
     rows = [{"document": document, "reference": "Mr Smith won in Leeds."}]
     assert report.baseline_predictions("summarization", rows) == ["Mr Smith, 40, won the race in Leeds."]
-    assert report.lead("no sentence end here") == "no sentence end here"
+    assert lead("no sentence end here") == "no sentence end here"
     scores = report.score("summarization", ["Mr Smith, 40, won the race in Leeds."], rows)
     assert scores["facts_kept"] == 1.0 and 0.5 < scores["rougeL"] < 1  # smith and leeds are both kept
 
@@ -72,13 +73,13 @@ def test_one_cluster_scores_an_adjusted_rand_of_zero() -> None:
     rows = [{"text": f"t{i}", "label": label} for i, label in enumerate("aabb")]
     predictions = report.baseline_predictions("clustering", rows)
     assert predictions == [0, 0, 0, 0]
-    assert report.score("clustering", predictions, rows) == {"adjusted_rand": 0.0}
+    assert report.score("clustering", predictions, rows) == {"adjusted_rand": 0.0, "k": 1}
     with pytest.raises(InputError, match="no baseline for task 'keywords'"):
         report.baseline_predictions("keywords", rows)
 
 
 def test_a_public_set_in_one_file_is_halved_and_jfleg_is_read_whole() -> None:
-    by_task = {s.task: s for s in report.PUBLIC_SETS}
+    by_task = dict(report.public_sets())
     assert by_task["sentiment"].source("test") == ("sst2-dev.jsonl", "test")
     assert by_task["grammar"].source("test") == ("jfleg-test.jsonl", None)
     assert by_task["grammar"].source("dev") == ("jfleg-dev.jsonl", None)

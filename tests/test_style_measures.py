@@ -47,7 +47,8 @@ def test_the_eval_counts_rewrites_that_moved_and_leaves_unmeasured_styles_out() 
         {"source": "It is for sale.", "reference": "Buy it today!", "target_style": "persuasive"},
     ]
     preds = ["Thank you very much.", "We are very grateful.", "Buy it now!"]
-    scores = evaluation.ADAPTERS["style_transfer"].score(preds, [r["reference"] for r in rows], rows)
+    spec = evaluation.eval_spec("style_transfer")
+    scores = spec.score(preds, [r["reference"] for r in rows], rows, evaluation.Tools({}))
     assert scores["moved"] == pytest.approx(0.5)  # formal moved, informal did not; persuasive is not counted
     assert "target_style" not in scores
 

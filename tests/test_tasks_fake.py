@@ -2,50 +2,75 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from typing import Any
 
 import pytest
 
 from playground.core.errors import InputError, ModelError
 from playground.core.resources import data_dir
-from playground.runtime.registry import all_tasks
+from playground.engines.pool import ModelPool
+from playground.evaluation import documents as eval_documents
+from playground.evaluation import evaluate as evaluation
+from playground.runtime import registry
+from playground.runtime.registry import TaskSpec, all_tasks, get_task
 from playground.service import api
 from playground.text.edits import apply_edits
 
 from .conftest import FakePool
 
-EXPECTED_KEYS = {
-    "generation": {"text"},
-    "translation": {"text", "source_lang", "target_lang"},
-    "summarization": {"summary", "mode"},
-    "sentiment": {"label", "scores"},
-    "grammar": {"corrected", "edits"},
-    "style_transfer": {"text"},
-    "classification": {"label", "scores"},
-    "clustering": {"clusters", "assignments", "points"},
-}
+TASKS = [spec.name for spec in all_tasks()]
+BUNDLED = data_dir("assets") / "eval"
 
 
-def first_example(task: str) -> dict:
-    spec = next(s for s in all_tasks() if s.name == task)
-    assert spec.examples, f"task {task} has no examples file"
-    line = (data_dir("assets") / "examples" / spec.examples).read_text(encoding="utf-8").splitlines()[0]
-    return json.loads(line)
+def task_inputs(spec: TaskSpec, pool: ModelPool) -> dict[str, Any]:
+    """Inputs the task can run on: its first example, else the first row of its bundled eval set (whose documents
+    are indexed first, for the collection tasks)."""
+    if spec.examples:
+        return spec.example_rows()[0]
+    assert spec.evaluation and spec.evaluation.inputs, f"task {spec.name} has neither examples nor an eval set"
+    rows = evaluation.read_eval_set(BUNDLED / f"{spec.name}.jsonl", limit=1)
+    eval_documents.index_documents(rows, {}, pool)
+    return spec.evaluation.inputs(rows[0], rows)
 
 
-@pytest.mark.parametrize("task", sorted(EXPECTED_KEYS))
-def test_every_task_runs_on_the_fake_backend(task: str, fake_pool: FakePool) -> None:
-    result = api.run(task, pool=fake_pool, **first_example(task))
-    assert EXPECTED_KEYS[task] <= set(result.output)
+def check_on_fake_backend(spec: TaskSpec, pool: ModelPool, inputs: dict[str, Any]) -> api.Result:
+    """Run a task through the real api on fake models: it finishes once, with a JSON output that its eval reads."""
+    results = list(api.stream(spec.name, pool=pool, **inputs))
+    result = results[-1]
+    assert result.done and [r.done for r in results].count(True) == 1
+    assert isinstance(result.output, dict) and result.output, f"{spec.name} gave no output"
     json.dumps(result.to_dict())  # outputs are plain JSON values
-    assert result.done and result.timings["total_s"] >= 0
+    assert result.timings["total_s"] >= 0 and result.task == spec.name
+    if spec.evaluation is not None:
+        spec.evaluation.prediction(result.output)  # the eval finds its prediction in the output
+    return result
 
 
-@pytest.mark.parametrize("task", sorted(EXPECTED_KEYS))
+@pytest.mark.parametrize("task", TASKS)
+def test_every_task_runs_on_the_fake_backend(task: str, fake_pool: FakePool) -> None:
+    spec = get_task(task)
+    check_on_fake_backend(spec, fake_pool, task_inputs(spec, fake_pool))
+
+
+@pytest.mark.parametrize("task", [spec.name for spec in all_tasks() if spec.examples])
 def test_every_task_has_valid_examples(task: str) -> None:
-    spec = next(s for s in all_tasks() if s.name == task)
-    for line in (data_dir("assets") / "examples" / spec.examples).read_text(encoding="utf-8").splitlines():
-        spec.validate(json.loads(line))
+    spec = get_task(task)
+    rows = spec.example_rows()
+    assert rows, f"{spec.examples} holds no examples"
+    for row in rows:
+        spec.validate(row)
+
+
+def test_the_fake_suite_checks_what_it_claims(fake_pool: FakePool) -> None:
+    # A task whose output lacks what its eval reads fails the check: the suite would catch a task wired wrong.
+    spec = get_task("sentiment")
+    broken = dataclasses.replace(spec, name="sentiment", run=lambda ctx, inputs: iter([{"labels": "positive"}]))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(registry._REGISTRY, "sentiment", broken)
+        with pytest.raises(KeyError, match="label"):
+            check_on_fake_backend(broken, fake_pool, {"text": "Fine."})
 
 
 def test_choice_task_picks_the_best_calibrated_label(fake_pool: FakePool) -> None:

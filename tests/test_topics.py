@@ -79,7 +79,7 @@ def test_a_label_scores_the_mean_of_the_texts_nearest_sentences(small_library: N
 
 def test_the_library_has_many_distinct_sentences_for_each_topic() -> None:
     library = topics.library()
-    assert len(library) == 24  # the README's figures
+    assert len(library) == 24  # the figures in docs/tasks.md
     assert {len(texts) for texts in library.values()} == {28}
     every = [t.lower() for texts in library.values() for t in texts]
     assert len(set(every)) == len(every)

@@ -22,7 +22,7 @@ from playground.components.exemplars import exemplars, kept
 from playground.engines.base import Backend
 
 LIBRARY = "topics"  # assets/exemplars/topics.jsonl: text, label (the topic)
-# Chosen on the AG News dev half (see the README's evaluation section): a label takes a topic whose name's cosine to
+# Chosen on the AG News dev half (see docs/techniques.md): a label takes a topic whose name's cosine to
 # the label's is at least MATCH_MIN and within MATCH_MARGIN of the label's best topic, and scores the mean cosine of
 # the text's NEIGHBOURS nearest examples among its topics.
 MATCH_MIN = 0.5

@@ -15,8 +15,8 @@ from playground.core.secrets import user_message
 from playground.engines.catalogue import DEFAULT_EMBEDDER, resolve
 from playground.engines.pool import POOL, ModelPool
 from playground.evaluation import documents as eval_documents
-from playground.evaluation.adapters import ADAPTERS, EVAL_TASKS, row_text
-from playground.metrics import load as load_metric
+from playground.runtime.evalspec import EvalSpec
+from playground.runtime.registry import all_tasks
 from playground.service import api
 from playground.text.textio import json_line, jsonl_rows, read_text_file
 
@@ -128,6 +128,39 @@ def _split(rows: list[Row], split: str, name: str) -> list[Row]:
 HALVES = ("dev", "test")
 
 
+def evaluable() -> dict[str, EvalSpec]:
+    """The tasks that say how to evaluate them, by name, in the registry's order."""
+    return {spec.name: spec.evaluation for spec in all_tasks() if spec.evaluation is not None}
+
+
+def eval_tasks() -> tuple[str, ...]:
+    """The names of the tasks `eval` runs."""
+    return tuple(evaluable())
+
+
+def eval_spec(task: str) -> EvalSpec:
+    """The evaluation of a task; a one-line error naming the evaluable tasks when it has none."""
+    spec = evaluable().get(task)
+    if spec is None:
+        raise InputError(f"no evaluation for task {task!r}; evaluable tasks: {', '.join(eval_tasks())}")
+    return spec
+
+
+class Tools:
+    """What a task's scoring may call: another task at its defaults, and the run's embedder (EvalTools)."""
+
+    def __init__(self, config: Mapping[str, Any], pool: ModelPool = POOL) -> None:
+        self._config, self._pool = config, pool
+
+    def run(self, task: str, **inputs: Any) -> dict[str, Any]:
+        return api.run(task, pool=self._pool, **inputs).output
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        name = str(self._config.get("embedder") or DEFAULT_EMBEDDER)
+        embedder, _ = self._pool.get(resolve(name, role="embedder", base_url=self._config.get("base_url")))
+        return list(embedder.embed(texts).tolist())
+
+
 def evaluate(
     task: str,
     rows: Sequence[Row],
@@ -137,21 +170,21 @@ def evaluate(
 ) -> Report:
     """Run the task on every row with the given configuration (model, engine, generation params) and score it."""
     config = dict(config or {})
-    if task == "clustering":
-        return _evaluate_clustering(rows, config, pool)
-    if task not in ADAPTERS:
-        raise InputError(f"no evaluation for task {task!r}; evaluable tasks: {', '.join(EVAL_TASKS)}")
-    adapter = ADAPTERS[task]
+    spec = eval_spec(task)
     eval_documents.index_documents(rows, config, pool)  # the rows' `documents` folders, into their collections
+    if spec.set_inputs is not None:
+        return _evaluate_set(task, spec, rows, config, pool)
+    inputs, item_score = spec.inputs, spec.item_score
+    assert inputs is not None and item_score is not None  # EvalSpec checks it: item by item needs both
 
     def one(numbered: tuple[int, Row]) -> ItemResult:
         number, row = numbered
         item = ItemResult(id=row.get("id", number), inputs={})
         try:
-            item.inputs = adapter.inputs(row, rows)
-            item.reference = adapter.reference(row)
-            item.prediction = adapter.prediction(api.run(task, pool=pool, **{**item.inputs, **config}).output)
-            item.score = adapter.item_score(item.prediction, item.reference, row)
+            item.inputs = inputs(row, rows)
+            item.reference = spec.reference(row)
+            item.prediction = spec.prediction(api.run(task, pool=pool, **{**item.inputs, **config}).output)
+            item.score = item_score(item.prediction, item.reference, row)
         except (PlaygroundError, KeyError) as exc:
             item.error = user_message(exc if isinstance(exc, PlaygroundError) else f"missing field {exc}")
         return item
@@ -162,31 +195,26 @@ def evaluate(
     scored = [(i, r) for i, r in zip(items, rows, strict=True) if i.error is None]
     if not scored:
         raise InputError(f"every item failed; the first error: {items[0].error}")
-    metrics = adapter.score([i.prediction for i, _ in scored], [i.reference for i, _ in scored], [r for _, r in scored])
-    metrics = {k: round(float(v), 4) for k, v in metrics.items()}
+    preds, refs, kept = [i.prediction for i, _ in scored], [i.reference for i, _ in scored], [r for _, r in scored]
+    metrics = {k: round(float(v), 4) for k, v in spec.score(preds, refs, kept, Tools(config, pool)).items()}
     metrics["n"] = len(scored)
-    return Report(task, config, metrics, items, best=adapter.best)
+    return Report(task, config, metrics, items, best=spec.best)
 
 
-def _evaluate_clustering(rows: Sequence[Row], config: dict[str, Any], pool: ModelPool) -> Report:
-    """Clustering is scored on the whole set at once: its clusters against the rows' labels."""
-    texts = [row_text(r, "text") for r in rows]
-    labels = [str(r["label"]) for r in rows]
-    n_clusters = config.pop("n_clusters", len(set(labels)))
-    output = api.run("clustering", texts=texts, n_clusters=n_clusters, pool=pool, **config).output
-    ari = load_metric("clustering").compute(predictions=output["assignments"], references=labels) or {}
-    name = str(config.get("embedder") or DEFAULT_EMBEDDER)
-    embedder, _ = pool.get(resolve(name, role="embedder", base_url=config.get("base_url")))
-    vectors = embedder.embed(texts).tolist()
-    silhouette: dict[str, float] = {}
-    if len(set(output["assignments"])) > 1:
-        silhouette = load_metric("silhouette").compute(embeddings=vectors, labels=output["assignments"]) or {}
+def _evaluate_set(task: str, spec: EvalSpec, rows: Sequence[Row], config: dict[str, Any], pool: ModelPool) -> Report:
+    """A task scored on the whole set at once (clustering): one run over every row, one prediction per row."""
+    assert spec.set_inputs is not None
+    output = api.run(task, pool=pool, **{**spec.set_inputs(rows, config), **config}).output
+    predictions = list(spec.prediction(output))
+    references = [spec.reference(row) for row in rows]
+    metrics = spec.score(predictions, references, rows, Tools(config, pool))
     items = [
-        ItemResult(id=r.get("id", i), inputs={"text": t}, prediction=a, reference=label)
-        for i, (r, t, a, label) in enumerate(zip(rows, texts, output["assignments"], labels, strict=True), 1)
-    ]
-    metrics = {k: round(float(v), 4) for k, v in {**ari, **silhouette}.items()}
-    return Report("clustering", config, {**metrics, "k": output["k"], "n": len(rows)}, items)
+        ItemResult(id=row.get("id", number), inputs=spec.inputs(row, rows) if spec.inputs else {}, prediction=p,
+                   reference=ref)
+        for number, (row, p, ref) in enumerate(zip(rows, predictions, references, strict=True), 1)
+    ]  # fmt: skip
+    rounded = {k: v if isinstance(v, int) else round(float(v), 4) for k, v in metrics.items()}
+    return Report(task, config, {**rounded, "n": len(rows)}, items)
 
 
 def items_note(count: int, limit: int | None, split: str | None = None) -> str:

@@ -1,8 +1,9 @@
 """A quality report over the public evaluation sets: each task's model at its defaults beside a do-nothing baseline.
 
-The baselines use no model: the majority label (picked on the other half of the same set, never on the items
-reported), the input copied unchanged, the document's first sentence, or one cluster for everything. They are
-scored by the same metric functions as the model, on the same items, so the two columns compare directly.
+Each task names its public sets and its baseline in its spec. The baselines use no model: the majority label (picked
+on the other half of the same set, never on the items reported), the input copied unchanged, the document's first
+sentence, or one cluster for everything. They are scored by the same metric functions as the model, on the same
+items, so the two columns compare directly.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import shlex
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +20,8 @@ from playground.core.errors import InputError, PlaygroundError
 from playground.core.secrets import user_message
 from playground.engines.pool import POOL, ModelPool
 from playground.evaluation import evaluate as evaluation
-from playground.metrics import load as load_metric
-from playground.text.sentences import split_sentences
+from playground.evaluation.evaluate import Tools, eval_spec, evaluable
+from playground.runtime.evalspec import Baseline, PublicSet
 
 log = logging.getLogger(__name__)
 
@@ -41,46 +41,18 @@ METRIC_NAMES = {
     "target_style": "target style",
     "gleu": "GLEU",
 }
-LABEL_TASKS = ("sentiment", "classification")
-COPY_TASKS = ("translation", "grammar", "style_transfer")
 OTHER_HALF = {"dev": "test", "test": "dev"}
-SAMPLED_TASKS = ("style_transfer", "translation")  # they sample candidates: a fixed seed makes a row repeat
 HUNDREDS = ("chrf", "bleu")  # metrics on a 0-100 scale; the others run from 0 to 1
 
 
-@dataclass(frozen=True)
-class PublicSet:
-    """One public set and the metrics the report shows for it.
-
-    A set in one file is halved into dev and test, as `eval --split` does; `whole` names a set whose splits come
-    as separate files (split -> file), each read whole.
-    """
-
-    task: str
-    file: str
-    metrics: tuple[str, ...]
-    whole: tuple[tuple[str, str], ...] = ()
-
-    def source(self, split: str) -> tuple[str, str | None]:
-        """The file to read for a split, and the split to ask read_eval_set for (None: the whole file)."""
-        files = dict(self.whole)
-        return (files[split], None) if files else (self.file, split)
+def public_sets() -> list[tuple[str, PublicSet]]:
+    """(task, set) for every public set a task names for the report, in the registry's order."""
+    return [(task, public) for task, spec in evaluable().items() for public in spec.public_sets]
 
 
-PUBLIC_SETS: tuple[PublicSet, ...] = (
-    PublicSet("sentiment", "sst2-dev.jsonl", ("accuracy", "macro_f1")),
-    PublicSet("classification", "agnews-400.jsonl", ("accuracy", "macro_f1")),
-    PublicSet("clustering", "agnews-400.jsonl", ("adjusted_rand",)),
-    PublicSet("translation", "mt-en-fr.jsonl", ("chrf", "bleu")),
-    PublicSet("translation", "mt-en-de.jsonl", ("chrf", "bleu")),
-    PublicSet("translation", "mt-en-es.jsonl", ("chrf", "bleu")),
-    PublicSet("summarization", "summ-xsum.jsonl", ("rougeL", "facts_kept")),
-    PublicSet("style_transfer", "style-yelp-sentiment.jsonl", ("chrf", "copied", "target_style")),
-    PublicSet(
-        "grammar", "jfleg-test.jsonl", ("gleu",), whole=(("dev", "jfleg-dev.jsonl"), ("test", "jfleg-test.jsonl"))
-    ),
-)
-REPORT_TASKS = tuple(dict.fromkeys(s.task for s in PUBLIC_SETS))
+def report_tasks() -> tuple[str, ...]:
+    """The tasks the report covers: those with a public set."""
+    return tuple(dict.fromkeys(task for task, _ in public_sets()))
 
 
 @dataclass
@@ -100,48 +72,29 @@ class Row:
     error: str | None = None
 
 
-def majority_label(rows: Sequence[EvalRow]) -> str:
-    """The commonest label of the rows; on a tie, the first of the tied labels in sorted order."""
-    counts = Counter(str(r["label"]) for r in rows if "label" in r)
-    if not counts:
-        raise InputError("the majority baseline needs labelled rows to pick its label from")
-    return max(sorted(counts), key=lambda label: counts[label])
-
-
-def lead(text: str) -> str:
-    """The first sentence of a document (the whole text when it has no sentence end)."""
-    sentences = split_sentences(text)
-    return sentences[0] if sentences else text.strip()
+def _baseline(task: str) -> Baseline:
+    baseline = eval_spec(task).baseline
+    if baseline is None:
+        raise InputError(f"no baseline for task {task!r}; the report covers {', '.join(report_tasks())}")
+    return baseline
 
 
 def baseline_predictions(task: str, rows: Sequence[EvalRow], dev_rows: Sequence[EvalRow] = ()) -> list[Any]:
     """What a system that does nothing predicts for each row; `dev_rows` (never the rows scored) give the majority."""
-    if task in LABEL_TASKS:
-        return [majority_label(dev_rows)] * len(rows)
-    if task == "clustering":
-        return [0] * len(rows)
-    if task not in (*COPY_TASKS, "summarization"):
-        raise InputError(f"no baseline for task {task!r}; the report covers {', '.join(REPORT_TASKS)}")
-    # The text the task would be given, read from the row the way the eval reads it.
-    texts = [str(evaluation.ADAPTERS[task].inputs(row, rows)["text"]) for row in rows]
-    return [lead(t) for t in texts] if task == "summarization" else texts
+    return list(_baseline(task).predict(rows, dev_rows))
 
 
 def baseline_description(task: str, predictions: Sequence[Any], fitted_on: str) -> str:
     """What the baseline did, for the table: the majority label and where it was picked, or what it copied."""
-    if task in LABEL_TASKS:
-        return f"majority label {predictions[0]!r} (picked on {fitted_on})" if predictions else "majority label"
-    return {"clustering": "one cluster", "summarization": "first sentence"}.get(task, "input copied")
+    baseline = _baseline(task)
+    name = baseline.name.format(first=predictions[0]) if predictions else baseline.name.split(" {")[0]
+    return f"{name} (picked on {fitted_on})" if baseline.fits and predictions else name
 
 
-def score(task: str, predictions: Sequence[Any], rows: Sequence[EvalRow]) -> dict[str, float]:
-    """Score predictions with the eval's own metric functions, rounded as the eval rounds them."""
-    if task == "clustering":
-        labels = [str(r["label"]) for r in rows]
-        scores = load_metric("clustering").compute(predictions=list(predictions), references=labels) or {}
-    else:
-        adapter = evaluation.ADAPTERS[task]
-        scores = adapter.score(predictions, [adapter.reference(r) for r in rows], rows)
+def score(task: str, predictions: Sequence[Any], rows: Sequence[EvalRow], pool: ModelPool = POOL) -> dict[str, float]:
+    """Score predictions with the task's own metric functions, rounded as the eval rounds them."""
+    spec = eval_spec(task)
+    scores = spec.score(predictions, [spec.reference(r) for r in rows], rows, Tools({}, pool))
     return {k: round(float(v), 4) for k, v in scores.items()}
 
 
@@ -170,19 +123,19 @@ def quality_report(
         raise InputError(f"the report reads the dev or the test split, not {split!r}")
     if limit is not None and limit < 1:
         raise InputError(f"the limit must be at least 1, got {limit}")
-    unknown = sorted(set(tasks or ()) - set(REPORT_TASKS))
+    unknown = sorted(set(tasks or ()) - set(report_tasks()))
     if unknown:
-        raise InputError(f"no public set for {', '.join(unknown)}; the report covers {', '.join(REPORT_TASKS)}")
+        raise InputError(f"no public set for {', '.join(unknown)}; the report covers {', '.join(report_tasks())}")
     rows = []
-    for public in PUBLIC_SETS:
-        if tasks and public.task not in tasks:
+    for task, public in public_sets():
+        if tasks and task not in tasks:
             continue
         file, half = public.source(split)
-        row = Row(public.task, file, half, public.metrics, command_for(public.task, file, half, limit))
+        row = Row(task, file, half, public.metrics, command_for(task, file, half, limit))
         try:
             run_set(row, public, benchmarks_dir, split, limit, progress, pool)
         except Exception as exc:  # one set's failure is its row's message; the report carries on
-            log.debug("%s on %s failed", public.task, file, exc_info=True)
+            log.debug("%s on %s failed", task, file, exc_info=True)
             row.error = user_message(exc if isinstance(exc, PlaygroundError) else f"{type(exc).__name__}: {exc}")
         rows.append(row)
     return rows
@@ -193,22 +146,22 @@ def run_set(
 ) -> None:
     """Fill the row: the model's metrics on the split, then the baseline's on the items the model scored."""
     items = evaluation.read_eval_set(root / row.data, limit, row.split)
-    config: dict[str, Any] = {"seed": 0} if public.task in SAMPLED_TASKS else {}
-    row.command = command_for(public.task, row.data, row.split, limit, config)
-    bar = progress(f"{public.task} {row.data}", len(items))
-    report = evaluation.evaluate(public.task, items, config, progress=bar, pool=pool)
+    config: dict[str, Any] = {"seed": 0} if public.seeded else {}
+    row.command = command_for(row.task, row.data, row.split, limit, config)
+    bar = progress(f"{row.task} {row.data}", len(items))
+    report = evaluation.evaluate(row.task, items, config, progress=bar, pool=pool)
     scored = [item for item, result in zip(items, report.items, strict=True) if result.error is None]
     row.n, row.failed = len(scored), len(items) - len(scored)
     row.model = {k: v for k, v in report.metrics.items() if k in public.metrics}
     dev: list[EvalRow] = []
     fitted_on = ""
-    if public.task in LABEL_TASKS:
+    if _baseline(row.task).fits:
         file, half = public.source(OTHER_HALF[split])
         dev = evaluation.read_eval_set(root / file, None, half)
         fitted_on = f"the {half} half" if half else file
-    predictions = baseline_predictions(public.task, scored, dev)
-    row.baseline = score(public.task, predictions, scored)
-    row.baseline_is = baseline_description(public.task, predictions, fitted_on)
+    predictions = baseline_predictions(row.task, scored, dev)
+    row.baseline = score(row.task, predictions, scored, pool)
+    row.baseline_is = baseline_description(row.task, predictions, fitted_on)
 
 
 def number(metric: str, value: float | None) -> str:

@@ -76,7 +76,7 @@ def add_eval_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     """The eval, report and bench subcommands."""
     ev = sub.add_parser("eval", parents=[common], help="score a task against the references of a JSONL eval set")
     ev.add_argument("task")
-    ev.add_argument("--data", required=True, help="a JSONL eval set (see assets/eval/ and the README)")
+    ev.add_argument("--data", required=True, help="a JSONL eval set (see assets/eval/ and docs/quality.md)")
     ev.add_argument("--limit", type=int, help="use the first N items (of the split, with --split)")
     ev.add_argument("--split", choices=["dev", "test"],
                     help="keep the items of this split (items without a `split` field are always kept); "

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
+import os
 import pkgutil
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -17,6 +20,7 @@ from playground.core.resources import data_dir
 from playground.engines.catalogue import DEFAULT_EMBEDDER, DEFAULT_LLM
 from playground.engines.params import PARAM_NAMES
 from playground.runtime import templates
+from playground.runtime.evalspec import EvalSpec
 from playground.runtime.inputs import COLLECTION_NAME, TEXT_KINDS, Input, InputKind
 
 if TYPE_CHECKING:
@@ -55,6 +59,14 @@ class TaskSpec:
     order: int = 100  # position of the task in listings and UI tabs
     group: str = "Write"  # one of GROUPS: where the app lists the task
     examples: str | None = None  # a JSONL file in assets/examples
+    evaluation: EvalSpec | None = None  # how `eval`, `report` and `bench techniques` run it (None: no eval set)
+
+    def example_rows(self) -> list[dict[str, Any]]:
+        """The example inputs of the task's tab (assets/examples/FILE, one JSON object a line); none without a file."""
+        if not self.examples:
+            return []
+        text = (data_dir("assets") / "examples" / self.examples).read_text(encoding="utf-8")
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
 
     @property
     def main_input(self) -> Input:
@@ -158,6 +170,9 @@ def register(spec: TaskSpec) -> TaskSpec:
     for i in spec.inputs:
         if i.kind in ("choice", "options") and not i.choices:
             raise ValueError(f"input {i.name!r} of task {spec.name!r} is a choice with no choices")
+    for technique in spec.evaluation.techniques if spec.evaluation else ():
+        if not (data_dir("assets") / "eval" / f"{technique.eval_set}.jsonl").is_file():
+            raise ValueError(f"task {spec.name!r} times a technique on assets/eval/{technique.eval_set}.jsonl: missing")
     _REGISTRY[spec.name] = spec
     return spec
 
@@ -184,8 +199,37 @@ def tasks_package() -> ModuleType:
     return module
 
 
+TASKS_ENV = "NLP_PLAYGROUND_TASKS"  # folders of a user's own tasks, separated like PATH
+
+
+def load_folder(folder: Path) -> list[TaskSpec]:
+    """Register the tasks of a folder outside the package: each module there that defines SPEC is a task.
+
+    The folder holds their templates (and few-shot files) too, found before the package's prompts/ folder.
+    """
+    if not folder.is_dir():
+        raise ValueError(f"{TASKS_ENV}: {folder} is not a folder")
+    templates.add_folder(folder)
+    loaded = []
+    for path in sorted(folder.glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        name = f"playground.extra_tasks.{path.stem}"
+        module_spec = importlib.util.spec_from_file_location(name, path)
+        if module_spec is None or module_spec.loader is None:  # pragma: no cover - a .py file always has a loader
+            raise ValueError(f"cannot load the task module {path}")
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[name] = module
+        module_spec.loader.exec_module(module)
+        spec = getattr(module, "SPEC", None)
+        if isinstance(spec, TaskSpec):
+            loaded.append(register(spec))
+    return loaded
+
+
 def _load_builtin() -> None:
-    """Import every module of `playground.tasks` and register its SPEC, once."""
+    """Import every module of `playground.tasks` and of the folders in NLP_PLAYGROUND_TASKS, and register
+    their SPECs, once."""
     global _loaded
     with _LOADED:
         if _loaded:
@@ -195,6 +239,8 @@ def _load_builtin() -> None:
             spec = getattr(importlib.import_module(f"playground.tasks.{module.name}"), "SPEC", None)
             if isinstance(spec, TaskSpec) and spec.name not in _REGISTRY:
                 register(spec)
+        for folder in filter(None, os.environ.get(TASKS_ENV, "").split(os.pathsep)):
+            load_folder(Path(folder).expanduser())
         _loaded = True
 
 

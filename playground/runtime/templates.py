@@ -16,11 +16,29 @@ from playground.core.errors import TemplateError
 from playground.core.resources import data_dir
 from playground.runtime.sandbox import BoundedSandbox, LimitError, render_bounded
 
+_folders: list[Path] = []  # folders of tasks loaded from outside the package, searched before prompts/
+
+
+def add_folder(folder: Path) -> None:
+    """Look for templates (and their shots) in `folder` too, before the package's prompts/ folder."""
+    if folder not in _folders:
+        _folders.insert(0, folder)
+        _environment.cache_clear()
+        shots.cache_clear()
+
+
+def _find(name: str) -> Path:
+    """The template or shots file `name` in the first folder that has it (prompts/ when none does)."""
+    for folder in _folders:
+        if (folder / name).is_file():
+            return folder / name
+    return data_dir("prompts") / name
+
 
 @functools.cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(data_dir("prompts"))),
+        loader=jinja2.FileSystemLoader([*map(str, _folders), str(data_dir("prompts"))]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=False,
         autoescape=False,  # prompts are plain text, never HTML
@@ -29,7 +47,7 @@ def _environment() -> jinja2.Environment:
 
 def template_path(name: str) -> Path:
     """Return the file of a template, raising TemplateError when it does not exist."""
-    path = data_dir("prompts") / name
+    path = _find(name)
     if not path.is_file():
         raise TemplateError(f"prompt template {name!r} not found in {path.parent}")
     return path
@@ -45,7 +63,7 @@ def variables(name: str) -> set[str]:
 @functools.cache
 def shots(name: str) -> tuple[dict[str, Any], ...]:
     """Return the few-shot examples stored beside a template (`x.j2` -> `x.shots.jsonl`), if any."""
-    path = data_dir("prompts") / f"{Path(name).stem}.shots.jsonl"
+    path = _find(f"{Path(name).stem}.shots.jsonl")
     if not path.is_file():
         return ()
     rows = []
@@ -60,7 +78,7 @@ def shots(name: str) -> tuple[dict[str, Any], ...]:
 
 def has_shots(name: str) -> bool:
     """True when a template has a few-shot file beside it."""
-    return (data_dir("prompts") / f"{Path(name).stem}.shots.jsonl").is_file()
+    return _find(f"{Path(name).stem}.shots.jsonl").is_file()
 
 
 def source(name: str) -> str:

@@ -18,12 +18,6 @@ from playground.policy.safety import Safety
 from playground.runtime.registry import TaskSpec
 from playground.service import api
 
-EXAMPLES = [
-    "Hi! My order number is 48213 and the parcel has not arrived.",
-    "Write a short haiku about autumn rain.",
-    "What should I pack for a weekend of hiking?",
-]
-
 
 def _text(content: Any) -> str:
     """The text of a chat message's content: a string, or the text parts of a list (files are left out)."""
@@ -107,7 +101,7 @@ def chat_tab(spec: TaskSpec, policy: Policy) -> None:
             budgeted(respond, seconds) if seconds else respond,  # ChatInterface wraps it: the app cannot reach it
             additional_inputs=[system, collection, passages, *advanced],
             additional_outputs=[raw],
-            examples=[[e] for e in EXAMPLES],
+            examples=[[row["messages"]] for row in spec.example_rows()],
             run_examples_on_click=False,
             api_visibility="private",  # the HTTP API and MCP get the `chat` endpoint below, which takes messages
             concurrency_limit=llm_concurrency(),

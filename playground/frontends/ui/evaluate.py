@@ -62,7 +62,7 @@ def evaluate_tab(policy: Policy) -> None:
         )
         with gr.Row():
             with gr.Column():
-                task_box = gr.Dropdown(list(evaluation.EVAL_TASKS), value="sentiment", label="Task")
+                task_box = gr.Dropdown(list(evaluation.eval_tasks()), value="sentiment", label="Task")
                 dataset = gr.Dropdown(list(sets), value="bundled: sentiment", label="Eval set")
                 upload = gr.File(label="…or upload a JSONL eval set", file_types=[".jsonl"], type="filepath")
                 limit = gr.Number(value=20, precision=0, minimum=1, label="Items (the first N)")

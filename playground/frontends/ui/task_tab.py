@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import gradio as gr
 
 from playground.core.errors import PlaygroundError
-from playground.core.resources import data_dir
 from playground.core.secrets import user_message
 from playground.engines.params import MAX_NEW_TOKENS_CAP, GenerationParams
 from playground.frontends.ui.batch import batch_section
@@ -81,11 +79,7 @@ def _example_value(item: Input, value: Any) -> Any:
 
 
 def _examples(spec: TaskSpec) -> list[list[Any]]:
-    if not spec.examples:
-        return []
-    path = data_dir("assets") / "examples" / spec.examples
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [[_example_value(i, row.get(i.name)) for i in spec.inputs] for row in rows]
+    return [[_example_value(i, row.get(i.name)) for i in spec.inputs] for row in spec.example_rows()]
 
 
 def _named_preprocess(name: str, preprocess: Any, payload: Any) -> Any:
