@@ -18,9 +18,8 @@ import pytest
 from playground.evaluation import evaluate as evaluation
 from playground.evaluation import report
 from playground.runtime import registry, templates
-
-from .conftest import FakePool
-from .test_tasks_fake import check_on_fake_backend
+from tests.fakes import FakePool
+from tests.helpers import check_on_fake_backend
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -17,8 +17,7 @@ from playground.frontends.ui.views import highlight_edits
 from playground.runtime.registry import GROUPS, all_tasks, get_task
 from playground.service import api
 from playground.text.textio import texts_from_file
-
-from .conftest import launch_app
+from tests.helpers import launch_app
 
 
 @pytest.fixture(scope="module")
@@ -310,7 +309,7 @@ def test_the_prompts_view_and_the_record_of_a_tab_run(tmp_path: Path) -> None:
     from playground.frontends.ui.task_tab import collect
     from playground.policy.limits import Policy
 
-    from .conftest import FakePool
+    from tests.fakes import FakePool
 
     pool = FakePool()
     pool.fake("smollm2-135m").enqueue("Hello!")

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from playground.runtime.registry import all_tasks
-
-from .conftest import launch_app
+from tests.helpers import launch_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [

@@ -113,7 +113,7 @@ def test_a_model_call_past_the_budget_stops_at_its_next_token(fake_pool: Any) ->
     """The wiring: every streamed token checks the request's budget, so a long generation ends at the budget."""
     from playground.service import api
 
-    from .conftest import FakeBackend
+    from tests.fakes import FakeBackend
 
     made: list[int] = []
 

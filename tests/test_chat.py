@@ -13,8 +13,7 @@ from playground.frontends.ui.chat import conversation
 from playground.policy.safety import Safety, SafetyError
 from playground.runtime.registry import get_task
 from playground.service import api
-
-from .conftest import FakePool
+from tests.fakes import FakePool
 
 
 def user(text: str) -> dict[str, str]:

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from playground.frontends.cli import main
-
-from .test_registry import EXPECTED_TASKS
-
-_SCRIPT = shutil.which("nlp-playground")
-CLI = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "playground"]
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_EVALUATE_OFFLINE": "1"}
-
-
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=ENV, cwd=cwd, timeout=300)
+from tests.helpers import CLI, ENV, EXPECTED_TASKS, cli
 
 
 @pytest.mark.parametrize(

@@ -20,10 +20,8 @@ import tomllib
 from playground.engines.catalogue import ModelRef
 from playground.frontends.cli import load_status, main
 from playground.service import batch
-
-from .conftest import FakePool, launch_app
-from .test_cli import CLI, ENV
-from .test_registry import EXPECTED_TASKS
+from tests.fakes import FakePool
+from tests.helpers import CLI, ENV, EXPECTED_TASKS, launch_app
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

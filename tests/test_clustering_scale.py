@@ -14,8 +14,7 @@ from playground.frontends.ui.views import MAX_PLOTTED, SHOWN_MEMBERS, plotted_ro
 from playground.runtime.registry import get_task
 from playground.service import api
 from playground.tasks import clustering
-
-from .conftest import FakePool
+from tests.fakes import FakePool
 
 TOPICS = ("apple", "river", "engine")
 

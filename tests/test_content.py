@@ -10,8 +10,7 @@ from playground.core.resources import data_dir
 from playground.runtime.registry import get_task
 from playground.service import api
 from playground.tasks import ideas, keywords
-
-from .conftest import FakePool
+from tests.fakes import FakePool
 
 ARTICLE = (
     "Heat pumps move heat instead of making it. An air source heat pump takes warmth from the outside air, even in "

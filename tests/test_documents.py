@@ -21,9 +21,8 @@ from playground.documents.search import search
 from playground.documents.store import DocumentStore, check_name, content_hash, default_store
 from playground.engines.catalogue import DEFAULT_EMBEDDER, ModelRef
 from playground.service import api
-
-from .conftest import FakeBackend, FakePool
-from .pdfmaker import write_pdf
+from tests.fakes import FakeBackend, FakePool
+from tests.pdfmaker import write_pdf
 
 DIM = 8
 

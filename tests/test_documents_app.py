@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from playground.policy.limits import PUBLIC_LIMITS, Policy
-
-from .conftest import launch_app
+from tests.helpers import launch_app
 
 pytestmark = pytest.mark.model  # the real MiniLM embedder
 

@@ -14,9 +14,8 @@ from playground.documents.chunks import Chunk, chunk_document, chunk_text
 from playground.documents.readers import Document, page_of, read_documents
 from playground.documents.store import content_hash
 from playground.text.sentences import sentence_spans
-
-from .pdfmaker import write_pdf
-from .strategies import FAST
+from tests.pdfmaker import write_pdf
+from tests.strategies import FAST
 
 # --- chunks -------------------------------------------------------------------------------------------------------
 

@@ -17,8 +17,7 @@ import pytest
 from playground.documents.readers import read_documents
 from playground.frontends.cli import main
 from playground.service import api
-
-from .pdfmaker import write_pdf
+from tests.pdfmaker import write_pdf
 
 pytestmark = pytest.mark.model
 

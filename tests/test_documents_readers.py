@@ -16,8 +16,7 @@ from hypothesis import strategies as st
 
 from playground.core.errors import InputError
 from playground.documents.readers import SUPPORTED, Document, page_of, read_documents
-
-from .pdfmaker import pdf_bytes, write_pdf
+from tests.pdfmaker import pdf_bytes, write_pdf
 
 PAGES = ["Alpha page opens the file.\nIt has two lines.", "Bravo holds the middle.", "Charlie keeps the secret word."]
 

@@ -22,8 +22,7 @@ from playground.engines import catalogue as models
 from playground.frontends import cli
 from playground.policy.limits import Policy
 from playground.service import api, downloads
-
-from .hubstub import HubStub, sha256_of
+from tests.hubstub import HubStub, sha256_of
 
 ROOT = Path(__file__).resolve().parents[1]
 _SCRIPT = shutil.which("nlp-playground")

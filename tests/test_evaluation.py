@@ -15,9 +15,8 @@ from playground.evaluation import evaluate as evaluation
 from playground.frontends.cli import main
 from playground.frontends.ui.evaluate import run_note
 from playground.tasks import style_transfer, summarization
-
-from .conftest import FakePool
-from .test_cli import cli
+from tests.fakes import FakePool
+from tests.helpers import cli
 
 BUNDLED = data_dir("assets") / "eval"
 

@@ -18,8 +18,7 @@ from playground.evaluation import evaluate as evaluation
 from playground.frontends.cli import build_parser
 from playground.runtime.registry import get_task
 from playground.tasks import duplicates
-
-from .conftest import FakePool
+from tests.fakes import FakePool
 
 BUNDLED = data_dir("assets") / "eval"
 KETTLE = "kettle.txt"

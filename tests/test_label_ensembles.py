@@ -11,7 +11,7 @@ import pytest
 from playground.components.exemplars import exemplars
 from playground.runtime.scoring import weighted_vote
 from playground.service import api
-from tests.conftest import FakePool
+from tests.fakes import FakePool
 
 
 def test_weighted_vote_multiplies_the_voters_distributions() -> None:

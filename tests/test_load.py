@@ -15,7 +15,7 @@ import pytest
 
 from playground.engines.catalogue import resolve
 from playground.engines.pool import POOL
-from tests.conftest import launch_app
+from tests.helpers import launch_app
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # loopback only
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -16,8 +15,8 @@ from playground.frontends.ui.tools import parameter_help
 from playground.policy.limits import Policy
 from playground.runtime.registry import all_tasks
 from playground.service import api
-
-from .conftest import FakePool, free_port, launch_app
+from tests.fakes import FakePool
+from tests.helpers import free_port, launch_app, mcp_session_call
 
 TIMEOUT = 30.0  # seconds for any one HTTP request or MCP message
 MODEL_TIMEOUT = 180.0  # seconds for a tool call on a real model (its first load included)
@@ -38,26 +37,8 @@ def schema(app: str) -> dict[str, dict[str, Any]]:
     return {tool["name"]: tool for tool in response.json()}
 
 
-async def _session_call(url: str, call: Any, timeout: float) -> Any:
-    """Open an MCP session over streamable HTTP at url, run call(session) and close it, within timeout seconds."""
-    from mcp import ClientSession
-    from mcp.client.streamable_http import streamable_http_client
-
-    async def run() -> Any:
-        limits = httpx.Timeout(TIMEOUT, read=timeout)
-        async with (
-            httpx.AsyncClient(timeout=limits, trust_env=False) as http,
-            streamable_http_client(url, http_client=http) as (read, write, _),
-            ClientSession(read, write, read_timeout_seconds=timedelta(seconds=timeout)) as session,
-        ):
-            await session.initialize()
-            return await call(session)
-
-    return await asyncio.wait_for(run(), timeout + TIMEOUT)
-
-
 def mcp(app: str, call: Any, timeout: float = TIMEOUT) -> Any:
-    return asyncio.run(_session_call(f"{app}gradio_api/mcp/", call, timeout))
+    return asyncio.run(mcp_session_call(f"{app}gradio_api/mcp/", call, timeout))
 
 
 def text_of(result: Any) -> str:

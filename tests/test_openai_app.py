@@ -11,8 +11,7 @@ from playground.engines.pool import POOL
 from playground.engines.remote import _served
 from playground.frontends.ui.helpers import advanced_arguments, engine_choices, llm_concurrency, server_models
 from playground.testing.stubserver import StubServer
-
-from .conftest import launch_app
+from tests.helpers import launch_app
 
 
 @pytest.fixture()

@@ -22,8 +22,7 @@ from playground.tasks.grammar import accept_rewrite
 from playground.tasks.sentiment import LABELS, parse_label
 from playground.text.edits import apply_edits, diff_edits
 from playground.text.sentences import sentence_spans, split_sentences
-
-from .strategies import ANY_TEXT, FAST, PROSE, VALID_TEXT
+from tests.strategies import ANY_TEXT, FAST, PROSE, VALID_TEXT
 
 SLOW = settings(FAST, max_examples=30)  # each example fits a TF-IDF model
 

@@ -31,8 +31,7 @@ from playground.text.textio import (
     read_rows,
     texts_from_file,
 )
-
-from .strategies import (
+from tests.strategies import (
     ANY_TEXT,
     DEPTH,
     FAST,

@@ -17,8 +17,7 @@ from hypothesis import strategies as st
 
 from playground.core.errors import InputError, PlaygroundError
 from playground.text.textio import clean_text, clean_value, decode, json_line, jsonl_rows, parse_param
-
-from .strategies import (
+from tests.strategies import (
     ANY_TEXT,
     CONTROL,
     DEPTH,

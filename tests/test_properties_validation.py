@@ -18,8 +18,7 @@ from playground.engines.params import MAX_NEW_TOKENS_CAP, PARAM_NAMES, Generatio
 from playground.frontends.ui.helpers import ADVANCED, advanced_arguments, parse_stop
 from playground.runtime.registry import COLLECTION_NAME, Input, TaskSpec, all_tasks
 from playground.text.textio import clean_text
-
-from .strategies import ANY_TEXT, FAST, JSON_VALUES, PROSE, VALID_TEXT, is_clean
+from tests.strategies import ANY_TEXT, FAST, JSON_VALUES, PROSE, VALID_TEXT, is_clean
 
 # Numbers and number-like strings at the edges of what float(), int() and pydantic accept.
 EDGE_NUMBERS = st.sampled_from(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,7 @@ import pytest
 
 from playground.core.errors import InputError, ModelError, ParamError
 from playground.engines import catalogue as models
-from playground.engines.catalogue import ModelRef
-from playground.engines.params import GenerationParams
-from playground.engines.pool import POOL, ModelPool
+from playground.engines.pool import ModelPool
 from playground.evaluation import evaluate as evaluation
 from playground.frontends.ui import task_tab
 from playground.frontends.ui.app import launch_settings
@@ -29,7 +26,7 @@ from playground.policy.limits import PUBLIC_LIMITS, Limits, Policy
 from playground.runtime import context
 from playground.runtime.registry import get_task
 from playground.service import api, batch
-from tests.conftest import FakeBackend, launch_app
+from tests.helpers import app_error, launch_app
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # loopback only
 
@@ -98,35 +95,6 @@ def tripwire(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(socket.socket, "connect", connect)
     return touched
-
-
-@pytest.fixture
-def fake_models(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """The shared pool answers with fake backends that record the parameters they were asked to generate with."""
-    seen: dict[str, Any] = {"params": []}
-
-    class Recording(FakeBackend):
-        def stream(self, prompt: Any, params: GenerationParams) -> Iterator[str]:
-            seen["params"].append(params)
-            return super().stream(prompt, params)
-
-    def load(ref: ModelRef) -> Recording:
-        return Recording(ref)
-
-    monkeypatch.setattr(POOL, "_loader", load)
-    monkeypatch.setattr(POOL, "_backends", {})  # restored afterwards, real models included
-    monkeypatch.setattr(POOL, "_key_locks", {})
-    return seen
-
-
-def app_error(call: Any) -> tuple[str, float]:
-    """The message of the AppError a call raises, and the seconds it took."""
-    from gradio_client.exceptions import AppError
-
-    start = time.perf_counter()
-    with pytest.raises(AppError) as info:
-        call()
-    return str(info.value), time.perf_counter() - start
 
 
 def assert_reveals_nothing(message: str) -> None:

@@ -15,9 +15,7 @@ import pytest
 from playground.frontends.ui.app import launch_settings
 from playground.policy.limits import PUBLIC_LIMITS, Policy
 from playground.service import api
-
-from .conftest import launch_app
-from .test_public import app_error, fake_models  # noqa: F401 -- a fixture used below
+from tests.helpers import app_error, launch_app
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -45,7 +43,7 @@ def normal_answer(client: Any) -> None:
 
 def test_a_template_that_multiplies_a_string_is_refused_and_the_app_answers_on(
     client: Any,
-    fake_models: dict[str, Any],  # noqa: F811
+    fake_models: dict[str, Any],
 ) -> None:
     evil = '{{ "x" * 4000000000 }}{{ prompt }}'
     message, seconds = app_error(lambda: client.predict(prompt="Hi", template=evil, api_name="/generation"))
@@ -56,7 +54,7 @@ def test_a_template_that_multiplies_a_string_is_refused_and_the_app_answers_on(
 
 def test_a_template_that_loops_for_ever_is_stopped_while_another_visitor_is_answered(
     client: Any,
-    fake_models: dict[str, Any],  # noqa: F811
+    fake_models: dict[str, Any],
 ) -> None:
     from gradio_client import Client
 

@@ -10,8 +10,7 @@ import pytest
 from playground.core.errors import InputError, TemplateError
 from playground.frontends.cli import main
 from playground.service import api, records
-
-from .conftest import FakePool
+from tests.fakes import FakePool
 
 
 def test_results_carry_every_prompt_and_parameter_with_the_seed_used(fake_pool: FakePool) -> None:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from playground.core.errors import InputError, ParamError, TemplateError, UnknownTaskError
 from playground.engines.params import make_params
 from playground.runtime.registry import Input, TaskSpec, all_tasks, get_task, register
 from playground.service import api
-
-ROOT = Path(__file__).resolve().parent.parent
-# Each module of tasks/ is one task named after it (modules starting with _ are helpers), and nothing else is.
-EXPECTED_TASKS = {path.stem for path in (ROOT / "tasks").glob("*.py") if not path.stem.startswith("_")}
+from tests.helpers import EXPECTED_TASKS
 
 
 def test_every_task_is_registered_in_display_order() -> None:

@@ -13,9 +13,8 @@ from playground.evaluation import evaluate as evaluation
 from playground.evaluation import report
 from playground.frontends.cli import main
 from playground.runtime.evalspec import lead, majority_label
-
-from .conftest import FakePool
-from .test_cli import cli
+from tests.fakes import FakePool
+from tests.helpers import cli
 
 
 def write_set(path: Path, rows: list[dict[str, object]]) -> Path:

@@ -7,8 +7,7 @@ import pytest
 from playground.core.errors import InputError
 from playground.policy.safety import FILTERS, Safety, SafetyError, iban_valid, luhn
 from playground.service import api
-
-from .conftest import FakePool
+from tests.fakes import FakePool
 
 ALL = Safety.from_env(public=True, env={})
 

@@ -22,7 +22,8 @@ from playground.core.logs import RedactingFilter, configure_logging
 from playground.core.secrets import redact
 from playground.frontends.cli import main
 from playground.runtime.registry import all_tasks, get_task
-from tests.conftest import FakeBackend, launch_app
+from tests.fakes import FakeBackend
+from tests.helpers import launch_app
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # loopback only
 

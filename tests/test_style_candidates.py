@@ -8,8 +8,7 @@ import pytest
 
 from playground.service import api
 from playground.text.textio import same_words
-
-from .conftest import FakePool
+from tests.fakes import FakePool
 
 
 def by_sentiment(context: str, labels: Sequence[str]) -> list[float]:

@@ -6,8 +6,7 @@ import pytest
 
 from playground.service import api
 from playground.tasks.summarization import LENGTHS, MIN_WORDS, extractive_count, fit_words, word_budget
-
-from .conftest import FakePool
+from tests.fakes import FakePool
 
 # A news paragraph of about 170 words, written for these tests.
 NEWS = (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 import pytest
@@ -17,8 +16,8 @@ from playground.runtime import registry
 from playground.runtime.registry import TaskSpec, all_tasks, get_task
 from playground.service import api
 from playground.text.edits import apply_edits
-
-from .conftest import FakePool
+from tests.fakes import FakePool
+from tests.helpers import check_on_fake_backend
 
 TASKS = [spec.name for spec in all_tasks()]
 BUNDLED = data_dir("assets") / "eval"
@@ -33,19 +32,6 @@ def task_inputs(spec: TaskSpec, pool: ModelPool) -> dict[str, Any]:
     rows = evaluation.read_eval_set(BUNDLED / f"{spec.name}.jsonl", limit=1)
     eval_documents.index_documents(rows, {}, pool)
     return spec.evaluation.inputs(rows[0], rows)
-
-
-def check_on_fake_backend(spec: TaskSpec, pool: ModelPool, inputs: dict[str, Any]) -> api.Result:
-    """Run a task through the real api on fake models: it finishes once, with a JSON output that its eval reads."""
-    results = list(api.stream(spec.name, pool=pool, **inputs))
-    result = results[-1]
-    assert result.done and [r.done for r in results].count(True) == 1
-    assert isinstance(result.output, dict) and result.output, f"{spec.name} gave no output"
-    json.dumps(result.to_dict())  # outputs are plain JSON values
-    assert result.timings["total_s"] >= 0 and result.task == spec.name
-    if spec.evaluation is not None:
-        spec.evaluation.prediction(result.output)  # the eval finds its prediction in the output
-    return result
 
 
 @pytest.mark.parametrize("task", TASKS)

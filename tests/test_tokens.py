@@ -8,8 +8,7 @@ import pytest
 
 from playground.engines.base import TokenPiece, trim_tokens_at_stops
 from playground.service import api
-
-from .conftest import FakePool
+from tests.fakes import FakePool
 
 
 def pieces(*texts: str) -> list[TokenPiece]:

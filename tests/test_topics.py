@@ -16,7 +16,7 @@ from playground.engines.base import Backend, Prompt
 from playground.engines.catalogue import ModelRef
 from playground.engines.params import GenerationParams
 from playground.service import api
-from tests.conftest import FakePool
+from tests.fakes import FakePool
 
 
 class TableEmbedder(Backend):

@@ -8,8 +8,7 @@ from collections.abc import Sequence
 import pytest
 
 from playground.service import api
-
-from .conftest import FakePool
+from tests.fakes import FakePool
 
 SOURCE = "The dog sleeps."
 

@@ -31,8 +31,7 @@ from playground.policy.safety import Safety
 from playground.runtime import context
 from playground.runtime.registry import GROUPS, all_tasks, get_task
 from playground.service import api
-
-from .conftest import FakeBackend, FakePool
+from tests.fakes import FakeBackend, FakePool
 
 
 @pytest.fixture(scope="module")

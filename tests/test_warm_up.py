@@ -8,7 +8,7 @@ import pytest
 
 from playground.core.errors import ModelError
 from playground.frontends.ui import app
-from tests.conftest import FakePool
+from tests.fakes import FakePool
 
 
 def test_the_warm_up_loads_the_models_the_first_requests_need(fake_pool: FakePool) -> None:

@@ -25,10 +25,9 @@ from playground.frontends.ui.app import launch_settings
 from playground.frontends.ui.task_tab import _examples
 from playground.policy.limits import PUBLIC_LIMITS, Policy
 from playground.runtime.registry import get_task
-
-from .conftest import FakeBackend, launch_app
-from .test_hostile import check_one_line_error
-from .test_mcp import _session_call
+from tests.fakes import FakeBackend
+from tests.helpers import launch_app, mcp_session_call
+from tests.hostile import check_one_line_error
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -233,5 +232,5 @@ def test_every_mcp_tool_survives_the_worst_value_of_each_parameter(app: tuple[st
                     if not answers_normally(url):
                         problems.append(f"{label}: the next normal request was not answered")
 
-    asyncio.run(_session_call(f"{url}gradio_api/mcp/", run, timeout=600))
+    asyncio.run(mcp_session_call(f"{url}gradio_api/mcp/", run, timeout=600))
     assert not problems, "\n".join(problems[:60])
