@@ -19,9 +19,7 @@ from playground.evaluation import evaluate as evaluation
 from playground.evaluation import report
 from playground.runtime import registry, templates
 from tests.fakes import FakePool
-from tests.helpers import check_on_fake_backend
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT, check_on_fake_backend
 
 MODULE = '''"""Headline: a short title for a text."""
 

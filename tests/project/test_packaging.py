@@ -12,8 +12,8 @@ import tomllib
 
 from playground.core.resources import data_dir
 from playground.runtime.registry import all_tasks
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 TASK_COUNT = str(len(list((ROOT / "tasks").glob("[!_]*.py"))))  # one task per module of tasks/
 
 

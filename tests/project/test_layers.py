@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 # Each part may import the parts of a lower rank; parts of one rank are independent of each other.
 RANKS = {
     "core": 0,

@@ -21,9 +21,8 @@ from playground.engines.catalogue import ModelRef
 from playground.frontends.cli import load_status, main
 from playground.service import batch
 from tests.fakes import FakePool
-from tests.helpers import CLI, ENV, EXPECTED_TASKS, launch_app
+from tests.helpers import CLI, ENV, EXPECTED_TASKS, ROOT, launch_app
 
-ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 

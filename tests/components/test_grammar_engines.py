@@ -25,7 +25,7 @@ from playground.components.grammar import (
 from playground.core.errors import InputError, PlaygroundError
 from playground.text.edits import Edit, apply_edits
 
-FIXTURE = Path(__file__).parent / "fixtures" / "languagetool_check.json"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "languagetool_check.json"
 CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens there on a test machine, so connecting is refused
 
 

@@ -22,9 +22,9 @@ from playground.engines import catalogue as models
 from playground.frontends import cli
 from playground.policy.limits import Policy
 from playground.service import api, downloads
+from tests.helpers import ROOT
 from tests.hubstub import HubStub, sha256_of
 
-ROOT = Path(__file__).resolve().parents[1]
 _SCRIPT = shutil.which("nlp-playground")
 CLI = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "playground.frontends.cli"]
 

@@ -1,0 +1,1 @@
+"""Components the tasks share: grammar checkers and the topic library."""

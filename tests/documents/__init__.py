@@ -1,0 +1,1 @@
+"""Document collections: readers, chunks, the store with keyword search, duplicate detection."""

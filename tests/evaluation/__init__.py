@@ -1,0 +1,1 @@
+"""Evaluation: eval, the quality report and the bench inputs."""

@@ -1,0 +1,1 @@
+"""The project as a whole: the package's layers and its packaging."""

@@ -1,0 +1,1 @@
+"""The service layer: runs and batches, run records, downloads."""

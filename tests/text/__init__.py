@@ -1,0 +1,1 @@
+"""The text layer: files and rows, sentences, edits, style measures."""
