@@ -29,3 +29,9 @@ def shared_benchmarks() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared/benchmarks is not present (it is not part of a user's clone)")
     return SHARED
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder per module for the property-based file tests (hypothesis cannot use the function-scoped tmp_path)."""
+    return tmp_path_factory.mktemp("properties")

@@ -1,10 +1,13 @@
-"""Hypothesis strategies and helpers shared by the property-based tests (`test_properties_*.py`): the common
-settings, text and JSON strategies seeded with the characters that have broken text handling before, prose for the
-post-processors, huge and deeply nested JSON, and the helpers that compare JSON values and check that text is clean.
+"""Hypothesis strategies and helpers shared by the property-based tests (`test_properties_*.py` in each layer's
+folder): the common settings, text and JSON strategies seeded with the characters that have broken text handling
+before, prose for the post-processors, huge and deeply nested JSON, the contents of batch files, generation parameter
+values at the edges of their ranges, and the helpers that compare JSON values, check that text is clean and that
+parameters are in range.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -13,6 +16,7 @@ from typing import Any
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from playground.engines.params import MAX_NEW_TOKENS_CAP, PARAM_NAMES, GenerationParams
 from playground.text.textio import clean_text
 
 FAST = settings(max_examples=100, deadline=None)
@@ -79,3 +83,81 @@ def strings_in(value: Any) -> Iterable[str]:
 
 def is_clean(text: str) -> bool:
     return not CONTROL.search(text) and clean_text(text) == text
+
+
+# --- batch files --------------------------------------------------------------------------------------------------
+
+FILES = settings(FAST, max_examples=40)  # each example writes a file
+
+JSONL_LINE = st.one_of(
+    ANY_TEXT,
+    st.builds(json.dumps, JSON_VALUES, ensure_ascii=st.booleans()),
+    st.builds(json.dumps, st.dictionaries(ANY_TEXT, JSON_VALUES, max_size=4), ensure_ascii=st.booleans()),
+    st.integers(1, 60).map(lambda n: "[" * n),
+    st.integers(1, 60).map(lambda n: '{"a": ' + "[" * n + "]" * n + "}"),
+    st.sampled_from(["", "   ", "\ufeff{}", '{"id": null}', '{"id": 3}', "{}", "[]", "NaN", '"x"', "{'a': 1}"]),
+)
+
+
+def _join_lines(lines: list[str], separator: str) -> str:
+    return separator.join(lines)
+
+
+JSONL_TEXT = st.builds(_join_lines, st.lists(JSONL_LINE, max_size=8), st.sampled_from(["\n", "\r\n", "\r"]))
+
+
+CSV_TEXT = st.lists(
+    st.sampled_from([",", '"', "\n", "\r", "\r\n", " ", "\x00", "id", "text", "a", "é", "\ufeff", "\ud800"])
+    | st.characters(exclude_categories=()),
+    max_size=60,
+).map("".join)
+
+
+def _encode(text: str, codec: str) -> bytes:
+    return text.encode(codec, "replace" if codec == "cp1252" else "surrogatepass")
+
+
+FILE_BYTES = st.binary(max_size=300) | st.builds(
+    _encode, JSONL_TEXT | CSV_TEXT, st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "cp1252"])
+)
+
+
+# --- generation parameters ------------------------------------------------------------------------------------------
+
+# Numbers and number-like strings at the edges of what float(), int() and pydantic accept.
+EDGE_NUMBERS = st.sampled_from(
+    [math.nan, math.inf, -math.inf, 0, -0.0, 5e-324, 1e308, 10**400, -(10**400), 2**63, 2**64 + 1, True, False,
+     "1e400", "-1e400", "nan", "inf", "", " ", "0x10", "1_000", "٣", " 7 ", "3.5", "auto"]
+)  # fmt: skip
+
+PARAM_VALUES = JSON_VALUES | EDGE_NUMBERS | st.lists(ANY_TEXT, max_size=3)
+# Values around each parameter's range, so that valid parameters come up as often as refused ones.
+NEAR_RANGE: dict[str, st.SearchStrategy[Any]] = {
+    "max_new_tokens": st.integers(-1, MAX_NEW_TOKENS_CAP + 1),
+    "temperature": st.floats(-0.5, 2.5),
+    "top_p": st.floats(-0.1, 1.1),
+    "top_k": st.integers(-1, 1001),
+    "repetition_penalty": st.floats(0.4, 2.1),
+    "num_beams": st.integers(0, 9),
+    "seed": st.none() | st.integers(-1, 2**32),
+    "stop": st.none() | VALID_TEXT | st.lists(VALID_TEXT, max_size=3),
+    "logprobs": st.integers(-1, 6),
+    "draft": st.sampled_from(["none", "prompt-lookup", "prompt-lookup:0", "prompt-lookup:64", "prompt-lookup:65"])
+    | st.from_regex(r"(none|prompt-lookup)(:-?\d{1,3})?", fullmatch=True)
+    | ANY_TEXT,
+}
+assert set(NEAR_RANGE) == PARAM_NAMES  # a new parameter needs a range here
+
+
+def check_params(params: GenerationParams) -> None:
+    """Every field of valid parameters is in its documented range."""
+    assert 1 <= params.max_new_tokens <= MAX_NEW_TOKENS_CAP
+    assert 0.0 <= params.temperature <= 2.0
+    assert 0.0 < params.top_p <= 1.0
+    assert 0 <= params.top_k <= 1000
+    assert 0.5 <= params.repetition_penalty <= 2.0
+    assert 1 <= params.num_beams <= 8
+    assert params.seed is None or 0 <= params.seed <= 2**32 - 1
+    assert all(isinstance(s, str) and s for s in params.stop)
+    assert 0 <= params.logprobs <= 5
+    assert 0 <= params.draft_tokens <= 64 and not (params.draft_tokens and (params.logprobs or params.num_beams > 1))

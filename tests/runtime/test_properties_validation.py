@@ -1,33 +1,17 @@
-"""Property-based tests of input and parameter validation: each task input and each task's validate return
-cleaned values with the promised invariants or raise InputError, plausible inputs validate again to themselves,
-make_params returns parameters in range or raises ParamError, and the Advanced controls (advanced_arguments,
-parse_stop) turn whatever the widgets give into typed arguments or ParamError. No test loads a model.
-"""
+"""Property-based tests of input validation: each task input and each task's validate return cleaned values with the
+promised invariants or raise InputError, and plausible inputs validate again to themselves. No test loads a model."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import pytest
-from hypothesis import example, given
+from hypothesis import given
 from hypothesis import strategies as st
 
-from playground.core.errors import InputError, ParamError, PlaygroundError
-from playground.engines.params import MAX_NEW_TOKENS_CAP, PARAM_NAMES, GenerationParams, make_params
-from playground.frontends.ui.helpers import ADVANCED, advanced_arguments, parse_stop
+from playground.core.errors import InputError, PlaygroundError
 from playground.runtime.registry import COLLECTION_NAME, Input, TaskSpec, all_tasks
 from playground.text.textio import clean_text
-from tests.strategies import ANY_TEXT, FAST, JSON_VALUES, PROSE, VALID_TEXT, is_clean
-
-# Numbers and number-like strings at the edges of what float(), int() and pydantic accept.
-EDGE_NUMBERS = st.sampled_from(
-    [math.nan, math.inf, -math.inf, 0, -0.0, 5e-324, 1e308, 10**400, -(10**400), 2**63, 2**64 + 1, True, False,
-     "1e400", "-1e400", "nan", "inf", "", " ", "0x10", "1_000", "٣", " 7 ", "3.5", "auto"]
-)  # fmt: skip
-
-
-# --- task inputs -----------------------------------------------------------------------------------------------------
+from tests.strategies import ANY_TEXT, EDGE_NUMBERS, FAST, JSON_VALUES, PROSE, VALID_TEXT, is_clean
 
 TASKS = all_tasks()
 
@@ -159,113 +143,3 @@ def test_task_validate_accepts_its_own_output(spec: TaskSpec, data: st.DataObjec
         return {k: list(v) if isinstance(v, tuple) else v for k, v in inputs.items()}
 
     assert lists(spec.validate(cleaned)) == lists(cleaned)
-
-
-# --- generation parameters -------------------------------------------------------------------------------------------
-
-PARAM_VALUES = JSON_VALUES | EDGE_NUMBERS | st.lists(ANY_TEXT, max_size=3)
-# Values around each parameter's range, so that valid parameters come up as often as refused ones.
-NEAR_RANGE: dict[str, st.SearchStrategy[Any]] = {
-    "max_new_tokens": st.integers(-1, MAX_NEW_TOKENS_CAP + 1),
-    "temperature": st.floats(-0.5, 2.5),
-    "top_p": st.floats(-0.1, 1.1),
-    "top_k": st.integers(-1, 1001),
-    "repetition_penalty": st.floats(0.4, 2.1),
-    "num_beams": st.integers(0, 9),
-    "seed": st.none() | st.integers(-1, 2**32),
-    "stop": st.none() | VALID_TEXT | st.lists(VALID_TEXT, max_size=3),
-    "logprobs": st.integers(-1, 6),
-    "draft": st.sampled_from(["none", "prompt-lookup", "prompt-lookup:0", "prompt-lookup:64", "prompt-lookup:65"])
-    | st.from_regex(r"(none|prompt-lookup)(:-?\d{1,3})?", fullmatch=True)
-    | ANY_TEXT,
-}
-assert set(NEAR_RANGE) == PARAM_NAMES  # a new parameter needs a range here
-PARAM_DICTS = st.one_of(
-    st.fixed_dictionaries({}, optional=NEAR_RANGE),
-    st.fixed_dictionaries({}, optional={name: NEAR_RANGE[name] | PARAM_VALUES for name in sorted(PARAM_NAMES)}),
-    st.dictionaries(ANY_TEXT, PARAM_VALUES, max_size=2),
-)
-
-
-def _check_params(params: GenerationParams) -> None:
-    """Every field of valid parameters is in its documented range."""
-    assert 1 <= params.max_new_tokens <= MAX_NEW_TOKENS_CAP
-    assert 0.0 <= params.temperature <= 2.0
-    assert 0.0 < params.top_p <= 1.0
-    assert 0 <= params.top_k <= 1000
-    assert 0.5 <= params.repetition_penalty <= 2.0
-    assert 1 <= params.num_beams <= 8
-    assert params.seed is None or 0 <= params.seed <= 2**32 - 1
-    assert all(isinstance(s, str) and s for s in params.stop)
-    assert 0 <= params.logprobs <= 5
-    assert 0 <= params.draft_tokens <= 64 and not (params.draft_tokens and (params.logprobs or params.num_beams > 1))
-
-
-@FAST
-@given(PARAM_DICTS)
-@example({"temperature": math.nan})
-@example({"max_new_tokens": 10**400, "seed": -1})
-@example({"stop": [""]})
-@example({"stop": {"a": 1}})
-@example({"temprature": 0.5})
-def test_make_params_raises_only_param_error(values: dict[str, Any]) -> None:
-    """make_params returns parameters in range, or ParamError; merged() on them behaves the same."""
-    try:
-        params = make_params(values)
-    except PlaygroundError as exc:
-        assert isinstance(exc, ParamError)
-        return
-    _check_params(params)
-    try:
-        _check_params(params.merged(**values))
-    except ParamError:
-        pytest.fail("parameters that validated once must validate again")
-
-
-BLANK = st.sampled_from(["", None])
-
-
-def _advanced_values(wild: st.SearchStrategy[Any]) -> st.SearchStrategy[list[Any]]:
-    """The eleven Advanced controls' values: blank, as the widgets give them, or drawn from wild."""
-    return st.tuples(
-        BLANK | VALID_TEXT | wild,  # model
-        BLANK | st.sampled_from(["auto", "transformers", "llamacpp"]) | wild,  # engine
-        *(BLANK | NEAR_RANGE[name] | NEAR_RANGE[name].map(str) | wild for name in ADVANCED[2:-1]),
-        BLANK | VALID_TEXT | st.lists(VALID_TEXT, max_size=3) | wild,  # stop
-    ).map(list)
-
-
-ADVANCED_VALUES = _advanced_values(st.nothing()) | _advanced_values(PARAM_VALUES | st.floats().map(str))
-
-
-@FAST
-@given(ADVANCED_VALUES)
-@example(["", "auto", "1e400", "nan", "inf", None, "", "", "", "9", "stop\\nhere"])
-@example([None, None, 10**400, None, None, None, None, None, -(10**400), 10**400, None])
-def test_advanced_arguments_then_make_params_raise_only_param_error(values: list[Any]) -> None:
-    """The Advanced controls' values give typed api arguments or ParamError, and so does building params from them."""
-    try:
-        args = advanced_arguments(values)
-    except PlaygroundError as exc:
-        assert isinstance(exc, ParamError)
-        return
-    assert set(args) <= set(ADVANCED)
-    for name in ("max_new_tokens", "top_k", "num_beams", "seed"):
-        assert name not in args or type(args[name]) is int
-    for name in ("temperature", "top_p", "repetition_penalty"):
-        assert name not in args or (isinstance(args[name], float) and math.isfinite(args[name]))
-    assert all(isinstance(s, str) and s for s in args.get("stop", []))
-    try:
-        _check_params(make_params({k: v for k, v in args.items() if k in PARAM_NAMES}))
-    except PlaygroundError as exc:
-        assert isinstance(exc, ParamError)
-
-
-@FAST
-@given(JSON_VALUES | st.lists(JSON_VALUES, max_size=4).map(tuple))
-def test_parse_stop_gives_nonempty_strings(value: Any) -> None:
-    """Any box value gives a list of non-empty stop strings; a text box gives one per line, \\n unescaped."""
-    stops = parse_stop(value)
-    assert all(isinstance(s, str) and s for s in stops)
-    if isinstance(value, str):
-        assert stops == [line.replace("\\n", "\n") for line in value.splitlines() if line]
