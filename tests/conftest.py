@@ -1,15 +1,22 @@
-"""Fixtures the tests of several layers share: the fake pool and the public benchmark sets. The fakes themselves are
-in tests/fakes.py, other helpers in tests/helpers.py."""
+"""Fixtures the tests of several layers share: the fake pool, the public benchmark sets, a scratch folder for the
+property-based file tests, and the default app launched once per session with a client on it. The fakes themselves
+are in tests/fakes.py, other helpers in tests/helpers.py."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from playground.engines.pool import POOL
 from tests.fakes import FakePool
+
+if TYPE_CHECKING:
+    from tests.helpers import SharedApp
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no test may reach the hub
 os.environ.setdefault("HF_EVALUATE_OFFLINE", "1")
@@ -35,3 +42,36 @@ def shared_benchmarks() -> Path:
 def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One folder per module for the property-based file tests (hypothesis cannot use the function-scoped tmp_path)."""
     return tmp_path_factory.mktemp("properties")
+
+
+@pytest.fixture(scope="session")
+def shared_app() -> Iterator[SharedApp]:
+    """The default app (create_app() with the default policy), launched once per session on a free loopback port.
+
+    Every test that calls the default app shares it. The app's handlers run in worker threads of this process, so
+    a test's monkeypatching of module attributes and environment variables that the handlers read at call time
+    reaches them. A test that needs another configuration (public mode, a small queue, an environment read at
+    creation) launches its own app with tests.helpers.launch_app and closes it after.
+    """
+    # Imported here, after the environment above is set: tests.helpers copies it for the console script.
+    from tests.helpers import SharedApp, launch_app
+
+    POOL.clear()  # so that loaded_at_start says what launching loaded
+    demo, url = launch_app()
+    yield SharedApp(url, POOL.loaded())
+    demo.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(shared_app: SharedApp) -> str:
+    return shared_app.url
+
+
+@pytest.fixture(scope="session")
+def client(app_url: str) -> Iterator[Any]:
+    """A gradio_client on the shared app."""
+    from gradio_client import Client
+
+    c = Client(app_url, verbose=False)
+    yield c
+    c.close()

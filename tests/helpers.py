@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,14 @@ CLI = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "playground"]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_EVALUATE_OFFLINE": "1"}
 
 MCP_TIMEOUT = 30.0  # seconds for any one HTTP request or MCP message
+
+
+@dataclass(frozen=True)
+class SharedApp:
+    """The default app launched once per session (the `shared_app` fixture of tests/conftest.py)."""
+
+    url: str
+    loaded_at_start: list[str]  # the models the shared pool held right after the launch
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -112,7 +112,6 @@ def test_check_outside_a_budgeted_request_does_nothing() -> None:
 def test_a_model_call_past_the_budget_stops_at_its_next_token(fake_pool: Any) -> None:
     """The wiring: every streamed token checks the request's budget, so a long generation ends at the budget."""
     from playground.service import api
-
     from tests.fakes import FakeBackend
 
     made: list[int] = []

@@ -3,37 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from playground.engines.params import GenerationParams
-from playground.engines.pool import POOL
 from playground.frontends.ui.batch import read_batch
 from playground.frontends.ui.helpers import ADVANCED, advanced_arguments, parse_stop
 from playground.frontends.ui.views import highlight_edits
 from playground.runtime.registry import GROUPS, all_tasks, get_task
 from playground.service import api
 from playground.text.textio import texts_from_file
-from tests.helpers import launch_app
-
-
-@pytest.fixture(scope="module")
-def app() -> Iterator[dict[str, Any]]:
-    POOL.clear()
-    demo, url = launch_app()
-    loaded_at_start = POOL.loaded()
-    yield {"url": url, "loaded_at_start": loaded_at_start}
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def client(app: dict[str, Any]) -> Any:
-    from gradio_client import Client
-
-    return Client(app["url"], verbose=False)
+from tests.helpers import SharedApp
 
 
 def arguments(task: str, **inputs: Any) -> list[Any]:
@@ -48,8 +30,8 @@ def arguments(task: str, **inputs: Any) -> list[Any]:
     return values
 
 
-def test_starting_the_app_loads_no_model(app: dict[str, Any]) -> None:
-    assert app["loaded_at_start"] == []
+def test_starting_the_app_loads_no_model(shared_app: SharedApp) -> None:
+    assert shared_app.loaded_at_start == []
 
 
 def test_every_task_has_a_stable_api_name(client: Any) -> None:
@@ -308,7 +290,6 @@ def test_the_prompts_view_and_the_record_of_a_tab_run(tmp_path: Path) -> None:
     from playground.frontends.ui.runs import prompts_text, save_record
     from playground.frontends.ui.task_tab import collect
     from playground.policy.limits import Policy
-
     from tests.fakes import FakePool
 
     pool = FakePool()

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from playground.runtime.registry import all_tasks
-from tests.helpers import launch_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
@@ -24,20 +23,13 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
          "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def page_url() -> Iterator[str]:
-    demo, url = launch_app()
-    yield url
-    demo.close()
-
-
 @pytest.fixture
-def page(page_url: str) -> Iterator[Any]:
+def page(app_url: str) -> Iterator[Any]:
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.goto(page_url)
+        page.goto(app_url)
         yield page
         browser.close()
 

@@ -21,7 +21,7 @@ from playground.engines.catalogue import ModelRef
 from playground.frontends.cli import load_status, main
 from playground.service import batch
 from tests.fakes import FakePool
-from tests.helpers import CLI, ENV, EXPECTED_TASKS, ROOT, launch_app
+from tests.helpers import CLI, ENV, EXPECTED_TASKS, ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -177,14 +177,10 @@ def test_the_cli_on_a_terminal_says_what_it_loads() -> None:
 
 
 @pytest.mark.model
-def test_the_readme_warm_models_example_works() -> None:
+def test_the_readme_warm_models_example_works(app_url: str) -> None:
     blocks = re.findall(r"```bash\n(.*?)```", README, re.DOTALL)
     block = next(b for b in blocks if "/gradio_api/call/sentiment" in b)
-    demo, url = launch_app()
-    try:
-        script = block.replace("http://127.0.0.1:7860/", url)
-        proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=ENV, timeout=300)
-    finally:
-        demo.close()
+    script = block.replace("http://127.0.0.1:7860/", app_url)
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=ENV, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert '"negative"' in proc.stdout, proc.stdout

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +11,6 @@ from playground.policy.limits import PUBLIC_LIMITS, Policy
 from tests.helpers import launch_app
 
 pytestmark = pytest.mark.model  # the real MiniLM embedder
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
-    from gradio_client import Client
-
-    demo, url = launch_app()
-    yield Client(url, verbose=False)
-    demo.close()
 
 
 def test_files_are_added_listed_searched_and_removed(client: Any, tmp_path: Path) -> None:

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from playground.runtime.registry import get_task
-from tests.helpers import launch_app
 from tests.hostile import (
     BY_NAME,
     COMPANIONS,
@@ -31,20 +29,6 @@ from tests.hostile import (
     upload_files,
     write_jsonl,
 )
-
-
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    demo, url = launch_app()
-    yield url
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def client(app_url: str) -> Any:
-    from gradio_client import Client
-
-    return Client(app_url, verbose=False)
 
 
 def app_inputs(item: dict[str, Any], task: str) -> dict[str, Any]:

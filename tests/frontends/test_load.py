@@ -41,22 +41,6 @@ def one_llama_thread() -> Iterator[None]:
     POOL.clear()
 
 
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    demo, url = launch_app()
-    yield url
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def client(app_url: str) -> Iterator[Any]:
-    from gradio_client import Client
-
-    c = Client(app_url, verbose=False)
-    yield c
-    c.close()
-
-
 @pytest.mark.model
 def test_twenty_concurrent_callers_all_get_labels(app_url: str, client: Any) -> None:
     from gradio_client import Client

@@ -32,18 +32,21 @@ def test_a_server_that_does_not_answer_leaves_the_model_list_as_it_was(monkeypat
     assert server_models() == [] and "openai" in engine_choices()
 
 
-@pytest.fixture()
-def served_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[StubServer, Any]]:
+@pytest.fixture(scope="module")
+def served_app() -> Iterator[tuple[StubServer, Any]]:
+    """An app created with a server configured (the model list is read at creation), and the stand-in server."""
     from gradio_client import Client
 
-    with StubServer(delay=0.4, models=("stub", "other")) as stub:
+    with StubServer(delay=0.4, models=("stub", "other")) as stub, pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)
         monkeypatch.setenv("NLP_PLAYGROUND_REMOTE_CONCURRENCY", "3")
         _served.cache_clear()
         demo, url = launch_app()
+        client = Client(url, verbose=False)
         try:
-            yield stub, Client(url, verbose=False)
+            yield stub, client
         finally:
+            client.close()
             demo.close()
             _served.cache_clear()
             POOL.clear()

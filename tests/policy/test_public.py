@@ -45,7 +45,7 @@ def public_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def client(public_url: str) -> Iterator[Any]:
+def public_client(public_url: str) -> Iterator[Any]:
     from gradio_client import Client
 
     c = Client(public_url, verbose=False)
@@ -216,8 +216,8 @@ def test_the_handler_refuses_before_touching_anything(model: str, tripwire: list
 # ---- the public app through gradio_client ------------------------------------------------------------------
 
 
-def test_public_page_offers_only_allowed_models(client: Any) -> None:
-    endpoint = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/sentiment"]
+def test_public_page_offers_only_allowed_models(public_client: Any) -> None:
+    endpoint = public_client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/sentiment"]
     model = next(p for p in endpoint["parameters"] if p["parameter_name"] == "model")
     assert model["type"]["enum"] == ["smollm2-135m", "gemma3-270m", "org/allowed-model"]
     tokens = next(p for p in endpoint["parameters"] if p["parameter_name"] == "max_new_tokens")
@@ -225,64 +225,72 @@ def test_public_page_offers_only_allowed_models(client: Any) -> None:
 
 
 @pytest.mark.parametrize("model", BAD_MODELS)
-def test_bad_model_is_refused_fast_before_any_access(client: Any, tripwire: list[str], model: str) -> None:
-    message, seconds = app_error(lambda: client.predict(text="A lovely day.", model=model, api_name="/sentiment"))
+def test_bad_model_is_refused_fast_before_any_access(public_client: Any, tripwire: list[str], model: str) -> None:
+    message, seconds = app_error(
+        lambda: public_client.predict(text="A lovely day.", model=model, api_name="/sentiment")
+    )
     assert seconds < FAST_S, f"refusing {model!r} took {seconds:.2f} s"
     assert tripwire == []
     assert_reveals_nothing(message)
 
 
-def test_refusal_repeats_nothing_the_user_typed(client: Any) -> None:
+def test_refusal_repeats_nothing_the_user_typed(public_client: Any) -> None:
     for model in BAD_MODELS:
-        message, _ = app_error(lambda model=model: client.predict(text="Hi.", model=model, api_name="/sentiment"))
+        message, _ = app_error(
+            lambda model=model: public_client.predict(text="Hi.", model=model, api_name="/sentiment")
+        )
         assert model not in message, message
 
 
-def test_bad_model_is_refused_by_batch_and_evaluate(client: Any, tripwire: list[str], tmp_path: Path) -> None:
+def test_bad_model_is_refused_by_batch_and_evaluate(public_client: Any, tripwire: list[str], tmp_path: Path) -> None:
     from gradio_client import handle_file
 
     rows = tmp_path / "rows.jsonl"
     rows.write_text('{"id": 1, "text": "A lovely day."}\n', encoding="utf-8")
     for model in ("/etc/passwd", "../../", "http://127.0.0.1:1/x"):
         message, seconds = app_error(
-            lambda model=model: client.predict(file=handle_file(str(rows)), model=model, api_name="/sentiment_batch")
+            lambda model=model: public_client.predict(
+                file=handle_file(str(rows)), model=model, api_name="/sentiment_batch"
+            )
         )
         assert seconds < FAST_S + 0.5  # plus the upload
         assert_reveals_nothing(message)
         message, seconds = app_error(
-            lambda model=model: client.predict(**EVAL, limit=2, model=model, api_name="/evaluate")
+            lambda model=model: public_client.predict(**EVAL, limit=2, model=model, api_name="/evaluate")
         )
         assert seconds < FAST_S
         assert_reveals_nothing(message)
     # A model named in the Evaluate tab's settings box is checked too.
     message, _ = app_error(
-        lambda: client.predict(**EVAL, limit=2, settings="model=/etc/passwd\nembedder=/tmp", api_name="/evaluate")
+        lambda: public_client.predict(
+            **EVAL, limit=2, settings="model=/etc/passwd\nembedder=/tmp", api_name="/evaluate"
+        )
     )
     assert "/etc/passwd" not in message and "runs only these models" in message
     assert tripwire == []
 
 
-def test_too_many_new_tokens_are_refused(client: Any, tripwire: list[str]) -> None:
-    message, seconds = app_error(lambda: client.predict(prompt="Hi", max_new_tokens=513, api_name="/generation"))
+def test_too_many_new_tokens_are_refused(public_client: Any, tripwire: list[str]) -> None:
+    message, seconds = app_error(lambda: public_client.predict(prompt="Hi", max_new_tokens=513, api_name="/generation"))
     assert "512" in message and seconds < FAST_S
-    message, _ = app_error(lambda: client.predict(file=None, max_new_tokens=1000, api_name="/sentiment_batch"))
+    message, _ = app_error(lambda: public_client.predict(file=None, max_new_tokens=1000, api_name="/sentiment_batch"))
     assert "512" in message
     message, _ = app_error(
-        lambda: client.predict(**EVAL, limit=1, settings="max_new_tokens=1000", api_name="/evaluate")
+        lambda: public_client.predict(**EVAL, limit=1, settings="max_new_tokens=1000", api_name="/evaluate")
     )
     assert "max_new_tokens: at most 512" in message
     assert tripwire == []
 
 
-def test_too_many_new_tokens_as_a_float_are_refused(client: Any, fake_models: dict[str, Any]) -> None:
+def test_too_many_new_tokens_as_a_float_are_refused(public_client: Any, fake_models: dict[str, Any]) -> None:
     from gradio_client.exceptions import AppError
 
     with pytest.raises(AppError, match="max_new_tokens"):
-        client.predict(**EVAL, limit=1, settings="max_new_tokens=1000.0", api_name="/evaluate")
+        public_client.predict(**EVAL, limit=1, settings="max_new_tokens=1000.0", api_name="/evaluate")
 
 
 def test_a_batch_row_over_the_public_input_limit_is_refused(
-    client: Any, fake_models: dict[str, Any], tmp_path: Path
+    public_client: Any, fake_models: dict[str, Any], tmp_path: Path
 ) -> None:
     from gradio_client import handle_file
     from gradio_client.exceptions import AppError
@@ -290,7 +298,7 @@ def test_a_batch_row_over_the_public_input_limit_is_refused(
     rows = tmp_path / "long.jsonl"
     rows.write_text(json.dumps({"id": 1, "prompt": "word " * 1200}) + "\n", encoding="utf-8")  # 6000 characters
     try:
-        result_file, _report, _errors = client.predict(file=handle_file(str(rows)), api_name="/generation_batch")
+        result_file, _report, _errors = public_client.predict(file=handle_file(str(rows)), api_name="/generation_batch")
     except AppError as exc:
         assert "4000" in str(exc)
         return
@@ -298,14 +306,14 @@ def test_a_batch_row_over_the_public_input_limit_is_refused(
     assert "4000" in line.get("error", ""), line
 
 
-def test_an_allow_listed_hub_id_passes_the_policy(client: Any) -> None:
+def test_an_allow_listed_hub_id_passes_the_policy(public_client: Any) -> None:
     """It is not refused by the policy; offline, loading it fails with a message about the hub instead."""
-    message, _ = app_error(lambda: client.predict(text="Hi.", model="org/allowed-model", api_name="/sentiment"))
+    message, _ = app_error(lambda: public_client.predict(text="Hi.", model="org/allowed-model", api_name="/sentiment"))
     assert "org/allowed-model" in message and "runs only these models" not in message
     assert "Traceback" not in message
 
 
-def test_an_upload_over_the_size_limit_is_refused(client: Any, tmp_path: Path) -> None:
+def test_an_upload_over_the_size_limit_is_refused(public_client: Any, tmp_path: Path) -> None:
     import httpx
     from gradio_client import handle_file
 
@@ -314,18 +322,18 @@ def test_an_upload_over_the_size_limit_is_refused(client: Any, tmp_path: Path) -
     big.write_text(line * (3 * 1024 * 1024 // len(line) + 1), encoding="utf-8")
     assert big.stat().st_size > 3 * 1024 * 1024 - 1024
     with pytest.raises(Exception, match=r"(?i)maximum file size") as info:
-        client.predict(file=handle_file(str(big)), api_name="/sentiment_batch")
+        public_client.predict(file=handle_file(str(big)), api_name="/sentiment_batch")
     assert str(2 * 1024 * 1024) in str(info.value)
     # The server enforces it too, for a client that does not check first.
     with big.open("rb") as handle:
-        response = httpx.post(client.upload_url, files=[("files", (big.name, handle))], timeout=30)
+        response = httpx.post(public_client.upload_url, files=[("files", (big.name, handle))], timeout=30)
     assert response.status_code == 413
     assert "maximum allowed size" in response.text
 
 
 @pytest.mark.model
-def test_a_preset_runs_in_public_mode(client: Any) -> None:
-    label, stats, raw = client.predict(text="The food was cold and the waiter was rude.", model="smollm2-135m",
+def test_a_preset_runs_in_public_mode(public_client: Any) -> None:
+    label, stats, raw = public_client.predict(text="The food was cold and the waiter was rude.", model="smollm2-135m",
                                        api_name="/sentiment")  # fmt: skip
     assert label["label"] in {"positive", "negative", "neutral"} and raw["model"] == "smollm2-135m"
     assert "smollm2-135m" in stats

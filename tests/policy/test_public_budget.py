@@ -25,7 +25,7 @@ KEYWORDS = {"text": "Solar panels turn sunlight into electricity for homes.", "m
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
+def budget_client() -> Iterator[Any]:
     from gradio_client import Client
 
     policy = Policy(public=True, limits=replace(PUBLIC_LIMITS, request_seconds=BUDGET_S))
@@ -36,34 +36,34 @@ def client() -> Iterator[Any]:
     demo.close()
 
 
-def normal_answer(client: Any) -> None:
-    keywords = client.predict(**KEYWORDS)
+def normal_answer(budget_client: Any) -> None:
+    keywords = budget_client.predict(**KEYWORDS)
     assert any("solar" in str(row).lower() for row in keywords), keywords
 
 
 def test_a_template_that_multiplies_a_string_is_refused_and_the_app_answers_on(
-    client: Any,
+    budget_client: Any,
     fake_models: dict[str, Any],
 ) -> None:
     evil = '{{ "x" * 4000000000 }}{{ prompt }}'
-    message, seconds = app_error(lambda: client.predict(prompt="Hi", template=evil, api_name="/generation"))
+    message, seconds = app_error(lambda: budget_client.predict(prompt="Hi", template=evil, api_name="/generation"))
     assert "\n" not in message and "the edited generation.j2 was stopped" in message, message
     assert seconds < 10
-    normal_answer(client)
+    normal_answer(budget_client)
 
 
 def test_a_template_that_loops_for_ever_is_stopped_while_another_visitor_is_answered(
-    client: Any,
+    budget_client: Any,
     fake_models: dict[str, Any],
 ) -> None:
     from gradio_client import Client
 
     evil = "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}{{ prompt }}"
-    other = Client(client.src, verbose=False)
+    other = Client(budget_client.src, verbose=False)
     answered: list[Any] = []
     neighbour = threading.Thread(target=lambda: answered.append(other.predict(**KEYWORDS)))
     neighbour.start()
-    message, seconds = app_error(lambda: client.predict(prompt="Hi", template=evil, api_name="/generation"))
+    message, seconds = app_error(lambda: budget_client.predict(prompt="Hi", template=evil, api_name="/generation"))
     neighbour.join(30)
     other.close()
     assert "took longer than" in message and seconds < 15, (message, seconds)
@@ -71,7 +71,7 @@ def test_a_template_that_loops_for_ever_is_stopped_while_another_visitor_is_answ
 
 
 def test_a_runaway_request_is_cut_at_its_budget_and_the_queue_moves_on(
-    client: Any, monkeypatch: pytest.MonkeyPatch
+    budget_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A bug we have not found: the task never yields and never calls a model. The budget ends the request."""
     spun = threading.Event()
@@ -84,9 +84,9 @@ def test_a_runaway_request_is_cut_at_its_budget_and_the_queue_moves_on(
         yield from ()
 
     monkeypatch.setattr(api, "stream", runaway)
-    message, seconds = app_error(lambda: client.predict(prompt="Hi", api_name="/generation"))
+    message, seconds = app_error(lambda: budget_client.predict(prompt="Hi", api_name="/generation"))
     assert spun.is_set()
     assert f"ran past its {BUDGET_S:g} s budget" in message and "\n" not in message, message
     assert seconds < BUDGET_S + 8
     monkeypatch.undo()
-    normal_answer(client)
+    normal_answer(budget_client)

@@ -23,7 +23,6 @@ from playground.core.secrets import redact
 from playground.frontends.cli import main
 from playground.runtime.registry import all_tasks, get_task
 from tests.fakes import FakeBackend
-from tests.helpers import launch_app
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # loopback only
 
@@ -213,17 +212,8 @@ def test_cli_batch_files_mask_secrets_in_errors(tmp_path: Path, capsys: pytest.C
 
 
 # ---- the app -----------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def client(planted: None) -> Iterator[Any]:
-    from gradio_client import Client
-
-    demo, url = launch_app()  # local mode: any model name reaches the engine, and its error message
-    c = Client(url, verbose=False)
-    yield c
-    c.close()
-    demo.close()
+# The shared default app (`client`), in local mode: any model name reaches the engine, and its error message. Its
+# handlers read the environment `planted` fills when they run.
 
 
 def app_error(call: Any) -> str:
