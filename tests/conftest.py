@@ -26,6 +26,14 @@ os.environ.setdefault("NLP_PLAYGROUND_DATA", tempfile.mkdtemp(prefix="nlp-playgr
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m selects by markers
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test on a real model or in the browser is slow too: `pytest -m "not slow"` leaves it out."""
+    for item in items:
+        if item.get_closest_marker("model") or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def fake_pool() -> FakePool:
     return FakePool()

@@ -192,6 +192,7 @@ def test_echo_scoring_follows_the_servers_logprobs(server: StubServer, text: str
     assert all(body["echo"] is True for body in server.bodies if body and "prompt" in body)
 
 
+@pytest.mark.slow  # 7 s and more: the stand-in sends 5,000 top log-probabilities for each token
 def test_next_token_scoring_when_the_server_cannot_echo() -> None:
     def top(prompt: str) -> dict[str, float]:  # the review makes " negative" likely; content-free prompts don't
         if "zebra" in prompt:

@@ -112,6 +112,7 @@ def test_sentiment_tool_on_the_embedded_model(app: str) -> None:
     assert "'label': 'negative'" in text_of(result)
 
 
+@pytest.mark.slow  # about 8 s: an app launched for each case
 @pytest.mark.parametrize(("env", "argument", "expected"), [("true", None, True), ("true", False, False),
                                                            ("false", True, True), (None, None, False)])  # fmt: skip
 def test_launch_takes_mcp_server_or_the_environment(

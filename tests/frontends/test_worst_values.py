@@ -31,6 +31,8 @@ from tests.hostile import check_one_line_error
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+pytestmark = pytest.mark.slow  # about 160 s on two cores: every endpoint, parameter and mode
+
 BOUND_S = 60.0  # an answer or a refusal within this, whatever the value
 HUGE_TEXT = "word " * 25_000  # 125,000 characters: above every input's limit
 HUGE_NUMBER = 10**15

@@ -19,6 +19,8 @@ from tests.helpers import app_error, launch_app
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+pytestmark = pytest.mark.slow  # about 12 s: each test waits out a wall-clock bound
+
 BUDGET_S = 4.0  # above the template render limit, so each bound shows its own message
 # A normal request that needs no model.
 KEYWORDS = {"text": "Solar panels turn sunlight into electricity for homes.", "method": "yake", "api_name": "/keywords"}
