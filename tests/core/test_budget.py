@@ -106,7 +106,18 @@ def test_closing_early_stops_the_work_without_an_error() -> None:
 
 
 def test_check_outside_a_budgeted_request_does_nothing() -> None:
-    budget.check()
+    release = threading.Event()
+
+    def waiting() -> Iterator[int]:
+        yield 0
+        release.wait(5)  # still inside its request, past its budget
+
+    results = run_budgeted(waiting, seconds=0.1, grace=30)
+    assert next(results) == 0
+    time.sleep(0.3)
+    assert budget.check() is None  # that budget is the request's thread's, not this one's
+    release.set()
+    results.close()
 
 
 def test_a_model_call_past_the_budget_stops_at_its_next_token(fake_pool: Any) -> None:

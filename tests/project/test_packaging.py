@@ -58,12 +58,18 @@ DEFAULT_PATH_MODULES = [
 
 @pytest.mark.parametrize("module", DEFAULT_PATH_MODULES)
 def test_default_path_dependencies_import(module: str) -> None:
-    importlib.import_module(module)
+    imported = importlib.import_module(module)
+    # A module with code, not an empty namespace package left behind by an uninstall.
+    assert imported.__spec__ is not None and imported.__spec__.origin not in (None, "namespace"), imported
 
 
 @pytest.mark.parametrize("engine", ["llamacpp", "hf", "embedder", "remote"])
 def test_every_engine_module_imports(engine: str) -> None:
-    importlib.import_module(f"playground.engines.{engine}")
+    from playground.engines.base import Backend
+
+    module = importlib.import_module(f"playground.engines.{engine}")
+    backends = [v for v in vars(module).values() if isinstance(v, type) and issubclass(v, Backend) and v is not Backend]
+    assert any(b.__module__ == module.__name__ for b in backends), f"{module.__name__} defines no backend"
 
 
 def test_import_beside_a_users_tasks_py(tmp_path: Path) -> None:

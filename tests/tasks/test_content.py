@@ -135,8 +135,12 @@ def test_meta_description_comes_from_the_llm_only_when_asked(fake_pool: FakePool
 def test_content_examples_are_valid_inputs() -> None:
     for task in ("ideas", "draft", "expand", "keywords"):
         spec = get_task(task)
-        for line in (data_dir("assets") / "examples" / f"{task}.jsonl").read_text(encoding="utf-8").splitlines():
-            spec.validate(json.loads(line))
+        lines = (data_dir("assets") / "examples" / f"{task}.jsonl").read_text(encoding="utf-8").splitlines()
+        assert lines, f"{task} has no examples"
+        for line in lines:
+            example = json.loads(line)
+            cleaned = spec.validate(example)
+            assert {name: cleaned[name] for name in example} == example, f"validation changed a {task} example"
 
 
 # --- the real embedded models -------------------------------------------------------------------------------------
