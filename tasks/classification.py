@@ -12,9 +12,8 @@ from typing import Any
 
 from playground.components.topics import matched_topics, topic_scores
 from playground.engines.catalogue import MULTILINGUAL_LLM
-from playground.metrics import scores
 from playground.runtime.context import TaskContext
-from playground.runtime.evalspec import MAJORITY, EvalSpec, PublicSet, Technique, label_set, row_text
+from playground.runtime.evalspec import PublicSet, Technique, label_evaluation, label_set, row_text
 from playground.runtime.registry import Input, TaskSpec
 from playground.runtime.scoring import (
     EMBEDDING_TEMPERATURE,
@@ -64,13 +63,8 @@ def classify(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any
     yield ensemble_choice(labels, voters, WEIGHTS, loglik)
 
 
-EVALUATION = EvalSpec(
+EVALUATION = label_evaluation(
     inputs=lambda row, rows: {"text": row_text(row, "text"), "labels": row.get("labels") or label_set(rows)},
-    reference=lambda row: str(row["label"]),
-    prediction=lambda output: output["label"],
-    score=scores.accuracy,
-    item_score=scores.exact,
-    baseline=MAJORITY,
     public_sets=(PublicSet("agnews-400.jsonl", ("accuracy", "macro_f1")),),
     techniques=(Technique("classification", {"method": "ensemble"}, {"method": "names"}),),
 )

@@ -14,9 +14,8 @@ from typing import Any
 
 from playground.components.exemplars import exemplar_probs
 from playground.engines.catalogue import MULTILINGUAL_LLM
-from playground.metrics import scores
 from playground.runtime.context import TaskContext
-from playground.runtime.evalspec import MAJORITY, EvalSpec, PublicSet, Technique, row_text
+from playground.runtime.evalspec import PublicSet, Technique, label_evaluation, row_text
 from playground.runtime.registry import Input, TaskSpec
 from playground.runtime.runners import as_prompt
 from playground.runtime.scoring import calibrated_probs, channel_probs, ensemble_choice, top_choice
@@ -58,13 +57,8 @@ def classify(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any
     yield ensemble_choice(LABELS, voters, WEIGHTS, loglik)
 
 
-EVALUATION = EvalSpec(
+EVALUATION = label_evaluation(
     inputs=lambda row, rows: {"text": row_text(row, "text")},
-    reference=lambda row: str(row["label"]),
-    prediction=lambda output: output["label"],
-    score=scores.accuracy,
-    item_score=scores.exact,
-    baseline=MAJORITY,
     public_sets=(PublicSet("sst2-dev.jsonl", ("accuracy", "macro_f1")),),
     techniques=(Technique("sentiment", {"method": "ensemble"}, {"method": "score"}),),
 )

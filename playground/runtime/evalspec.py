@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from playground.core.errors import InputError
+from playground.metrics import scores
 from playground.text.sentences import split_sentences
 
 Row = dict[str, Any]
@@ -158,3 +159,22 @@ MAJORITY = Baseline("majority label {first!r}", lambda rows, other: [majority_la
 def copied(*keys: str) -> Baseline:
     """The baseline that hands back the input text unchanged (read from the first of `keys` a row has)."""
     return Baseline("input copied", lambda rows, other: [row_text(row, *keys) for row in rows])
+
+
+def label_evaluation(
+    inputs: Callable[[Row, Sequence[Row]], dict[str, Any]],
+    public_sets: tuple[PublicSet, ...] = (),
+    techniques: tuple[Technique, ...] = (),
+) -> EvalSpec:
+    """A label task's evaluation: the predicted label against the row's, accuracy and macro-F1, the majority label
+    (picked on the other half) as the baseline."""
+    return EvalSpec(
+        inputs=inputs,
+        reference=lambda row: str(row["label"]),
+        prediction=lambda output: output["label"],
+        score=scores.accuracy,
+        item_score=scores.exact,
+        baseline=MAJORITY,
+        public_sets=public_sets,
+        techniques=techniques,
+    )
