@@ -15,7 +15,7 @@ from playground.core.secrets import user_message
 from playground.engines.catalogue import DEFAULT_EMBEDDER, resolve
 from playground.engines.pool import POOL, ModelPool
 from playground.evaluation import documents as eval_documents
-from playground.runtime.evalspec import EvalSpec
+from playground.runtime.evalspec import EvalSpec, label_set
 from playground.runtime.registry import all_tasks
 from playground.service import api
 from playground.text.textio import json_line, jsonl_rows, read_text_file
@@ -104,7 +104,7 @@ def read_eval_set(path: Path, limit: int | None = None, split: str | None = None
         if isinstance(row, PlaygroundError):
             raise InputError(f"{path.name}: {row}")
         rows.append(row)
-    offered = sorted({str(r["label"]) for r in rows if "label" in r})
+    offered = label_set(rows)
     if offered and not any("labels" in r for r in rows):
         # A label task chooses among the whole set's labels, not only those of the items a split or limit keeps.
         rows = [{**r, "labels": offered} for r in rows]

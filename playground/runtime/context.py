@@ -222,7 +222,7 @@ class TaskContext:
         backend, load_s = self._pool.get(ref)
         self.meter.load_s += load_s
         # The backend's own ref: a server's model named on load (the openai engine's first model) shows by its name.
-        use = self.meter.use(backend.ref if isinstance(getattr(backend, "ref", None), ModelRef) else ref)
+        use = self.meter.use(backend.ref)
         use.load_s += load_s
         return MeteredBackend(backend, self.meter, use)
 
