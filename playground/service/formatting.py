@@ -40,4 +40,11 @@ def format_output(display: str, output: dict[str, Any]) -> str:
     if display == "ideas":
         return "\n".join(f"{n}. {i['title']}" + (f": {i['description']}" if i["description"] else "")
                          for n, i in enumerate(output["ideas"], 1))  # fmt: skip
+    if display == "hits":
+        return "\n".join(f"{n}. {h['doc']}  {h['score']:.3f}\n   {' '.join(str(h['text']).split())}"
+                         for n, h in enumerate(output["hits"], 1)) or "no passage found"  # fmt: skip
+    if display == "pairs":
+        return "\n".join(f"{p['a']} ~ {p['b']}  {p['kind']} {p['score']:.3f}" for p in output["pairs"]) or (
+            "no copies or paraphrases found"
+        )
     return api.primary_text(output)

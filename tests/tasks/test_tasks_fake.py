@@ -16,6 +16,7 @@ from playground.evaluation import evaluate as evaluation
 from playground.runtime import registry
 from playground.runtime.registry import TaskSpec, all_tasks, get_task
 from playground.service import api
+from playground.service.formatting import format_output
 from playground.text.edits import apply_edits
 from tests.fakes import FakePool
 from tests.helpers import check_on_fake_backend
@@ -43,7 +44,8 @@ def test_every_task_runs_on_the_fake_backend(
     # (another vector size), and the fake embedder carries the real one's name.
     monkeypatch.setenv("NLP_PLAYGROUND_DATA", str(tmp_path))
     spec = get_task(task)
-    check_on_fake_backend(spec, fake_pool, task_inputs(spec, fake_pool))
+    result = check_on_fake_backend(spec, fake_pool, task_inputs(spec, fake_pool))
+    assert format_output(spec.display, result.output).strip(), f"the CLI's plain view of {task} is empty"
 
 
 @pytest.mark.parametrize("task", [spec.name for spec in all_tasks() if spec.examples])
