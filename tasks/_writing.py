@@ -13,6 +13,7 @@ from typing import Any
 from playground.engines.base import Prompt
 from playground.engines.catalogue import MULTILINGUAL_LLM
 from playground.engines.params import GenerationParams
+from playground.runtime.checks import Check, Checker, unsupported
 from playground.runtime.context import TaskContext
 from playground.runtime.registry import Input
 from playground.tasks.translation import ALIASES, LANGUAGES, translated
@@ -75,3 +76,17 @@ def in_language(ctx: TaskContext, english: str, language: str, **extra: Any) -> 
     for partial in translate(ctx, english, language):
         yield {"text": partial, **extra, "english": english}
     yield {"text": partial, **extra, "english": english, **translated_note(ctx, language)}
+
+
+def grounded_in(name: str, label: str) -> Checker:
+    """A check that flags the numbers and names of the written text that the input `name` (`label`) lacks.
+
+    In a translated text only numbers are held to the input: another language capitalises other words (German
+    nouns) and writes names its own way ("Donnerstag").
+    """
+
+    def unsupported_by_input(ctx: TaskContext, inputs: dict[str, Any], output: dict[str, Any]) -> list[Check]:
+        kinds = ("number",) if "translated_by" in output else ("number", "name")
+        return unsupported(output["text"], [inputs[name]], label, kinds)
+
+    return unsupported_by_input

@@ -14,6 +14,7 @@ from playground.documents.search import search
 from playground.documents.store import default_store
 from playground.engines.base import ChatMessage
 from playground.engines.catalogue import DEFAULT_EMBEDDER
+from playground.runtime.checks import Check, unsupported
 from playground.runtime.context import TaskContext
 from playground.runtime.registry import Input, TaskSpec
 from playground.tasks.qa import citation, cited
@@ -81,6 +82,15 @@ def run(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield output
 
 
+def grounded(ctx: TaskContext, inputs: dict[str, Any], output: dict[str, Any]) -> list[Check]:
+    """Over a collection: `unsupported` for each number and name that neither the passages nor the conversation
+    hold. Without one the assistant answers from what it knows, and there is nothing to hold it to."""
+    if not inputs["collection"]:
+        return []
+    sources = [c["text"] for c in output.get("citations", [])] + [m["content"] for m in inputs["messages"]]
+    return unsupported(output["text"], sources, "the passages or the conversation")
+
+
 SPEC = TaskSpec(
     name="chat",
     title="Chat",
@@ -117,6 +127,8 @@ SPEC = TaskSpec(
     templates=(TEMPLATE,),
     template_extras=frozenset({"retrieved"}),
     run=run,
+    checked="text",
+    checks=(grounded,),
     embedder=DEFAULT_EMBEDDER,
     default_params={"max_new_tokens": 256, "temperature": 0.0, "repetition_penalty": 1.1},
     streams=True,

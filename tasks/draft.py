@@ -9,7 +9,7 @@ from playground.engines.catalogue import MULTILINGUAL_LLM
 from playground.runtime.context import TaskContext
 from playground.runtime.registry import Input, TaskSpec
 from playground.runtime.runners import as_prompt
-from playground.tasks._writing import LANGUAGE, prompt_language, write
+from playground.tasks._writing import LANGUAGE, grounded_in, prompt_language, write
 
 TEMPLATE = "draft.j2"
 FORMS = ("blog post", "article", "email", "product description", "newsletter", "social media post", "speech")
@@ -35,6 +35,8 @@ SPEC = TaskSpec(
     template_extras=frozenset({"language_name"}),
     helpers=(MULTILINGUAL_LLM,),  # writes the languages the instruction model cannot
     run=run,
+    checked="text",
+    checks=(grounded_in("notes", "the notes"),),
     default_params={"max_new_tokens": 400, "temperature": 0.7, "repetition_penalty": 1.1},
     streams=True,
     order=50,

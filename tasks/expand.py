@@ -10,7 +10,7 @@ from playground.engines.params import MAX_NEW_TOKENS_CAP
 from playground.runtime.context import TaskContext
 from playground.runtime.registry import Input, TaskSpec
 from playground.runtime.runners import as_prompt
-from playground.tasks._writing import LANGUAGE, grow, in_language, prompt_language
+from playground.tasks._writing import LANGUAGE, grounded_in, grow, in_language, prompt_language
 
 TEMPLATE = "expand.j2"
 TOKENS_PER_WORD = 1.4  # English prose with this tokenizer; the answer's budget follows the target length
@@ -55,6 +55,8 @@ SPEC = TaskSpec(
     template_extras=frozenset({"language_name"}),
     helpers=(MULTILINGUAL_LLM,),  # writes the languages the instruction model cannot
     run=run,
+    checked="text",
+    checks=(grounded_in("text", "the text"),),
     default_params={"max_new_tokens": 300, "temperature": 0.7, "repetition_penalty": 1.1},
     streams=True,
     order=51,

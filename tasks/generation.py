@@ -16,6 +16,7 @@ SPEC = TaskSpec(
     inputs=(Input("prompt", "text", "Prompt", max_chars=8_000),),
     templates=("generation.j2",),
     run=generate_runner("generation.j2", finish, chat=True),
+    checked="text",  # no source to hold it to: the checks every written text gets
     default_params={"max_new_tokens": 200, "temperature": 0.7, "top_p": 0.95, "repetition_penalty": 1.1},
     streams=True,
     order=10,

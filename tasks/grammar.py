@@ -8,6 +8,7 @@ from typing import Any
 
 from playground.components import grammar
 from playground.metrics import load as load_metric
+from playground.runtime.checks import Check, meaning_moved
 from playground.runtime.context import TaskContext
 from playground.runtime.evalspec import EvalSpec, EvalTools, PublicSet, copied, references, row_text
 from playground.runtime.registry import Input, TaskSpec
@@ -87,6 +88,18 @@ def gleu(
     return dict(load_metric("gleu").compute(sources=sources, predictions=predictions, references=refs_tokenized) or {})
 
 
+# A correction whose embedding's cosine to the input's is under this changed what it says: on the first 200 JFLEG
+# dev rows, 3% of the human corrections fall under it and no other row's correction passes it.
+MEANING_FLOOR = 0.6
+
+
+def meaning(ctx: TaskContext, inputs: dict[str, Any], output: dict[str, Any]) -> list[Check]:
+    """`meaning` when the LLM's corrections drop a name or number of the input, or say something else."""
+    if "llm" not in inputs["engines"]:
+        return []  # rule engines fix words, not what the text says
+    return meaning_moved(ctx, inputs["text"], output["corrected"], MEANING_FLOOR)
+
+
 EVALUATION = EvalSpec(
     inputs=lambda row, rows: {"text": row_text(row, "source", "text")},
     reference=references,
@@ -140,6 +153,8 @@ SPEC = TaskSpec(
     templates=(TEMPLATE,),
     helpers=("Harper", "LanguageTool"),
     run=correct,
+    checked="corrected",
+    checks=(meaning,),
     default_params={"max_new_tokens": 160},
     display="edits",
     streams=True,

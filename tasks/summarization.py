@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from playground.metrics import scores
+from playground.runtime.checks import Check, sentences_beyond, unsupported
 from playground.runtime.context import TaskContext
 from playground.runtime.evalspec import Baseline, EvalSpec, EvalTools, PublicSet, lead, references, row_text
 from playground.runtime.registry import Input, TaskSpec
@@ -178,6 +179,23 @@ def summary_scores(
     }
 
 
+SENTENCES_ASKED = {"short": 1, "medium": 2, "long": 5}  # the most sentences each length asks for
+
+
+def summary_checks(ctx: TaskContext, inputs: dict[str, Any], output: dict[str, Any]) -> list[Check]:
+    """`unsupported` for a number or name the text does not hold; `length` for sentences past those asked for, and
+    for words past the length's budget (an extractive summary keeps whole sentences, so it can run over)."""
+    summary, length = output["summary"], inputs["length"]
+    found = unsupported(summary, [inputs["text"]], "the text")
+    found += sentences_beyond(summary, SENTENCES_ASKED[length], f"{LENGTHS[length][0].capitalize()}")
+    budget = word_budget(inputs["text"], length)
+    if len(summary.split()) > budget:
+        starts = [m.start() for m in re.finditer(r"\S+", summary)]
+        message = f"the {length} length keeps at most {budget} words; the summary has {len(starts)}"
+        found.append(Check("length", message, starts[budget], len(summary)))
+    return found
+
+
 EVALUATION = EvalSpec(
     inputs=lambda row, rows: {"text": row_text(row, "document", "text"), "mode": row.get("mode", "abstractive")},
     reference=references,
@@ -202,6 +220,8 @@ SPEC = TaskSpec(
     templates=(TEMPLATE,),
     template_extras=frozenset({"sentences", "words"}),
     run=summarize,
+    checked="summary",
+    checks=(summary_checks,),
     embedder="minilm-l6-v2",
     default_params={"max_new_tokens": 160, "repetition_penalty": 1.1},
     streams=True,

@@ -18,11 +18,12 @@ from typing import Any
 from playground.engines.base import Backend
 from playground.engines.params import GenerationParams
 from playground.metrics import scores
+from playground.runtime.checks import Check
 from playground.runtime.context import TaskContext
 from playground.runtime.evalspec import EvalSpec, PublicSet, Technique, copied, references, row_text
 from playground.runtime.registry import Input, TaskSpec
 from playground.runtime.runners import first_line, sampled_lines
-from playground.text.sentences import split_sentences
+from playground.text.sentences import sentence_spans, split_sentences
 
 LANGUAGES = {
     "en": "English",
@@ -45,6 +46,7 @@ CHANNEL_WEIGHT = 4.0
 MAX_LENGTH_RATIO = 2.0  # a candidate longer than this many times the source (plus a margin) is a loop
 LENGTH_MARGIN = 10  # characters: "Thanks!" may rightly become "Merci beaucoup !"
 MIN_CONFIDENCE = 0.5  # below this the detector is guessing (e.g. a single word); English is assumed
+UNTRANSLATED = 0.5  # a translated sentence the detector gives to the source language above this is flagged
 
 
 @functools.cache
@@ -60,6 +62,23 @@ def detect_language(text: str) -> tuple[str, float]:
     """Return the most likely supported language of text and the detector's confidence."""
     code, confidence = _identifier().classify(text)
     return str(code), float(confidence)
+
+
+def still_source(output: str, sentence: str, source: str, target: str) -> bool:
+    """Whether a translation of sentence is still in the source language, or a copy of the sentence.
+
+    A sentence of only names and numbers ("Paris.", "Berlin, 2024.") may stay as it is. Otherwise the detector's
+    probability of the source language must be over half and above the target's (short texts it cannot tell stay).
+    """
+    if not output.strip() or may_stay(sentence):
+        return False
+    return " ".join(output.split()) == " ".join(sentence.split()) or in_source_language(output, source, target)
+
+
+def in_source_language(text: str, source: str, target: str) -> bool:
+    """Whether the detector gives text to the source language: over half, and above the target."""
+    probabilities = dict(_identifier().rank(text))
+    return bool(probabilities[source] > max(UNTRANSLATED, probabilities[target]))
 
 
 def translate(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -103,11 +122,14 @@ def translated(
     1 each sentence is reranked (see the module's docstring), and its ranked candidates are appended to ranking.
     """
 
-    def prompt_for(sentence: str, source: str, target: str) -> str:
+    def prompt_for(sentence: str, source: str, target: str, shots: int = examples) -> str:
         names = {"source_name": LANGUAGES[source], "target_name": LANGUAGES[target]}
         return ctx.render(
-            "translation.j2", text=sentence, examples=examples, source_lang=source, target_lang=target, **names
+            "translation.j2", text=sentence, examples=shots, source_lang=source, target_lang=target, **names
         )
+
+    def other_prompt(sentence: str, source: str, target: str) -> str:  # without the examples, or with them if none
+        return prompt_for(sentence, source, target, 0 if examples else EXAMPLES)
 
     # In process only: a server may score a continuation one request per token (hundreds of requests a sentence),
     # or not at all, and the channel weight was chosen for the embedded model.
@@ -121,17 +143,35 @@ def translated(
             for token in llm.stream(prompt, params):
                 piece += token
                 yield "\n".join([*done, " ".join([*out_line, piece.strip()])]).strip()
-            best = first_line(piece)
+            greedy = best = first_line(piece)
+            entry: dict[str, Any] = {"line": number, "source": sentence, "options": []}
             if reranks:
                 options = [best, *sampled_lines(llm, prompt, params, candidates - 1, SAMPLE_TEMPERATURE)]
-                rows = reranked(llm, prompt, sentence, options, lambda o: prompt_for(o, target, source))
-                if rows:
-                    best = rows[0]["text"]
-                    if ranking is not None:
-                        ranking.append({"line": number, "source": sentence, "options": rows})
+                entry["options"] = reranked(llm, prompt, sentence, options, lambda o: prompt_for(o, target, source))
+                best = entry["options"][0]["text"] if entry["options"] else best
+            if still_source(best, sentence, source, target):
+                # Cheap repairs first: the next candidates, the greedy translation, then another prompt.
+                tries = repairs(llm, params, entry["options"], greedy, other_prompt(sentence, source, target))
+                repair = next(((how, o) for how, o in tries if not still_source(o, sentence, source, target)), None)
+                entry["repair"] = repair[0] if repair else "none found"
+                best = repair[1] if repair else best
+            if ranking is not None and (reranks or "repair" in entry):
+                ranking.append({**entry, "chosen": best or sentence})
             out_line.append(best or sentence)
         done.append(" ".join(out_line))
     yield "\n".join(done).strip()
+
+
+def repairs(
+    llm: Backend, params: GenerationParams, options: list[dict[str, Any]], greedy: str, prompt: str
+) -> Iterator[tuple[str, str]]:
+    """What to try for a sentence left in the source language, cheapest first, each with how it was found: the
+    next reranked candidates, the greedy translation, then the translation by another prompt (generated only if
+    reached)."""
+    for row in options[1:]:
+        yield "next candidate", row["text"]
+    yield "greedy", greedy
+    yield "other prompt", first_line(llm.generate(prompt, params))
 
 
 def may_stay(source: str) -> bool:
@@ -158,6 +198,24 @@ def reranked(
         for o, f, c in zip(usable, forward, channel, strict=True)
     ]
     return sorted(rows, key=lambda row: -row["score"])
+
+
+def untranslated(ctx: TaskContext, inputs: dict[str, Any], output: dict[str, Any]) -> list[Check]:
+    """An `untranslated` check on each sentence of the translation still in the source language, or copying it."""
+    source, target, text = output.get("source_lang"), output.get("target_lang"), output["text"]
+    if source == target or source not in LANGUAGES or target not in LANGUAGES:
+        return []
+    copies = {" ".join(s.split()) for s in split_sentences(inputs["text"])}
+    checks = []
+    for start, end in sentence_spans(text):
+        piece = text[start:end]
+        if may_stay(piece):
+            continue
+        if " ".join(piece.split()) in copies:
+            checks.append(Check("untranslated", "this sentence copies the source", start, end))
+        elif in_source_language(piece, source, target):
+            checks.append(Check("untranslated", f"this sentence is still in {LANGUAGES[source]}", start, end))
+    return checks
 
 
 EVALUATION = EvalSpec(
@@ -232,6 +290,8 @@ SPEC = TaskSpec(
     templates=("translation.j2",),
     template_extras=frozenset({"source_name", "target_name"}),
     run=translate,
+    checked="text",
+    checks=(untranslated,),
     default_model="gemma3-270m",
     helpers=("py3langid",),
     default_params={"max_new_tokens": 200},

@@ -98,7 +98,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
                 out.write(text[len(shown) :])
                 out.flush()
                 shown = text
-    final = format_output(spec.display, result.output)
+    final = format_output(spec.display, result.output, spec.checked)
     if shown and final.startswith(shown):
         out.write(final[len(shown) :] + "\n")
     else:
@@ -148,12 +148,14 @@ def print_comparison(results: Sequence[api.Result], variants: Sequence[dict[str,
     for result, variant in zip(results, [{}, *variants], strict=True):
         changes = ", ".join(f"{k}={v}" for k, v in variant.items()) or "the base configuration"
         print(f"== {changes} ({summary(result)})", file=out)
-        print(format_output(result_display(result.task), result.output), file=out)
+        print(plain(result), file=out)
     return 0
 
 
-def result_display(task: str) -> str:
-    return get_task(task).display
+def plain(result: api.Result) -> str:
+    """A result's output as plain text, its flagged spans marked."""
+    spec = get_task(result.task)
+    return format_output(spec.display, result.output, spec.checked)
 
 
 def cmd_rerun(args: argparse.Namespace, out: TextIO) -> int:
@@ -162,7 +164,7 @@ def cmd_rerun(args: argparse.Namespace, out: TextIO) -> int:
 
     record = records.read_record(Path(args.record))
     result, notes = records.rerun(record)
-    print(result.to_json() if args.json else format_output(result_display(result.task), result.output), file=out)
+    print(result.to_json() if args.json else plain(result), file=out)
     for note in notes:
         print(f"[{note}]", file=sys.stderr)
     return 0 if notes[-1] == "the output is the recorded one" else 1

@@ -20,6 +20,7 @@ from playground.core.resources import data_dir
 from playground.engines.catalogue import DEFAULT_EMBEDDER, DEFAULT_LLM
 from playground.engines.params import PARAM_NAMES
 from playground.runtime import templates
+from playground.runtime.checks import Checker
 from playground.runtime.evalspec import EvalSpec
 from playground.runtime.inputs import COLLECTION_NAME, TEXT_KINDS, Input, InputKind
 
@@ -60,6 +61,8 @@ class TaskSpec:
     group: str = "Write"  # one of GROUPS: where the app lists the task
     examples: str | None = None  # a JSONL file in assets/examples
     evaluation: EvalSpec | None = None  # how `eval`, `report` and `bench techniques` run it (None: no eval set)
+    checked: str | None = None  # the output field holding the text it writes, which the check stage reads
+    checks: tuple[Checker, ...] = ()  # the checks of that text beside the ones every written text gets
 
     def example_rows(self) -> list[dict[str, Any]]:
         """The example inputs of the task's tab (assets/examples/FILE, one JSON object a line); none without a file."""
@@ -128,6 +131,7 @@ class TaskSpec:
             "default_model": self.default_model if self.uses_llm else None,
             "embedder": self.embedder,
             "streams": self.streams,
+            "checked": self.checked,
             "inputs": [
                 {
                     "name": i.name,

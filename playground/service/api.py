@@ -16,6 +16,7 @@ from playground.engines.params import PARAM_NAMES, make_params
 from playground.engines.pool import POOL, ModelPool
 from playground.policy.limits import Policy
 from playground.policy.safety import Note, Safety
+from playground.runtime.checks import run_checks
 from playground.runtime.context import TaskContext, make_context
 from playground.runtime.registry import TaskSpec, all_tasks, get_task
 from playground.text.textio import json_line
@@ -152,10 +153,18 @@ def stream(
     if last is None:
         raise PlaygroundError(f"task {spec.name!r} produced no output")
     if not guard.on:
-        yield _result(spec, ctx, last, done=True, inputs=inputs)
+        yield _result(spec, ctx, checked(spec, ctx, inputs, last), done=True, inputs=inputs)
         return
     final, changes = guard.output(last)
+    final = checked(spec, ctx, inputs, final)
     yield _result(spec, ctx, final, done=True, safety=guard.report(notes + changes), inputs=inputs)
+
+
+def checked(spec: TaskSpec, ctx: TaskContext, inputs: dict[str, Any], output: dict[str, Any]) -> dict[str, Any]:
+    """The final output of a task that writes text, with its checks (after the safety stage: on the text shown)."""
+    if spec.checked is None:
+        return output
+    return {**output, "checks": run_checks(spec.checked, spec.checks, ctx, inputs, output)}
 
 
 def run(

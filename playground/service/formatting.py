@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from typing import Any
 
 from playground.service import api
@@ -12,8 +14,50 @@ def topics_line(topics: dict[str, list[str]]) -> str:
     return "topic library: " + "; ".join(f"{label} ← {', '.join(names)}" for label, names in topics.items())
 
 
-def format_output(display: str, output: dict[str, Any]) -> str:
-    """A readable rendering of a task's output for the terminal."""
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def check_segments(text: str, checks: Sequence[dict[str, Any]]) -> list[tuple[str, list[int]]]:
+    """The text cut where flagged spans begin and end: each piece with the numbers of the checks covering it."""
+    cuts = sorted({0, len(text), *(c["start"] for c in checks), *(c["end"] for c in checks)})
+    pieces = []
+    for start, end in itertools.pairwise(cuts):
+        if start < end:
+            covering = [n for n, c in enumerate(checks) if c["start"] <= start and end <= c["end"]]
+            pieces.append((text[start:end], covering))
+    return pieces
+
+
+def marked_text(text: str, checks: Sequence[dict[str, Any]]) -> str:
+    """The text with each flagged span in ⟦ ⟧, followed by the numbers of its checks in superscript."""
+    out = []
+    for piece, covering in check_segments(text, checks):
+        if not covering:
+            out.append(piece)
+        else:
+            out.append("⟦" + piece + "⟧" + ",".join(str(n + 1).translate(SUPERSCRIPT) for n in covering))
+    return "".join(out)
+
+
+def check_lines(checks: Sequence[dict[str, Any]]) -> list[str]:
+    """One line per check: its number, kind and message."""
+    return [f"{str(n).translate(SUPERSCRIPT)} {c['kind']}: {c['message']}" for n, c in enumerate(checks, 1)]
+
+
+def format_output(display: str, output: dict[str, Any], checked: str | None = None) -> str:
+    """A readable rendering of a task's output for the terminal; with `checked` (the field the checks read), its
+    flagged spans are marked and the checks listed under it."""
+    shown = _format(display, output)
+    checks = output.get("checks") or []
+    text = output.get(checked) if checked else None
+    if not checks or not isinstance(text, str):
+        return shown
+    if text and text in shown:
+        shown = shown.replace(text, marked_text(text, checks), 1)
+    return "\n".join([shown, "checks:", *check_lines(checks)])
+
+
+def _format(display: str, output: dict[str, Any]) -> str:
     if display == "label":
         scores = ", ".join(f"{k} {v:.2f}" for k, v in sorted(output["scores"].items(), key=lambda kv: -kv[1]))
         topics = f"\n{topics_line(output['topics'])}" if output.get("topics") else ""

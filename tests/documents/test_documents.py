@@ -324,13 +324,14 @@ def test_search_task(fake_pool: FakePool, collection: str) -> None:
 
 
 def test_qa_keeps_a_supported_answer_and_cites_its_passage(fake_pool: FakePool, collection: str) -> None:
-    question = "When do doors open?"
+    question = "Doors open when?"  # the fake embedder: the same first word, nearly the same vector
     found = api.run("search", pool=fake_pool, query=question, collection=collection, passages=2).output["hits"]
     number = [h["doc"] for h in found].index("hours.txt") + 1  # the passage number the prompt gives hours.txt
     fake_pool.fake("smollm2-135m").enqueue(f"Doors open at 7:45 every weekday [{number}].")
     out = api.run("qa", pool=fake_pool, question=question, collection=collection, passages=2).output
     assert out["source"] == "generated" and out["support"] == 1.0
-    assert out["answer"] == f"Doors open at 7:45 every weekday [{number}]."
+    # The marker points at the first citation, the passage that holds the answer, whatever number the model gave.
+    assert out["answer"] == "Doors open at 7:45 every weekday [1]." and out["supported"] is True
     assert [c["doc"] for c in out["citations"]] == ["hours.txt", "prices.txt"]
     assert out["citations"][0]["text"] == FACTS["hours.txt"]
     prompt = str(fake_pool.fake("smollm2-135m").history[-1][1])
@@ -340,15 +341,26 @@ def test_qa_keeps_a_supported_answer_and_cites_its_passage(fake_pool: FakePool, 
 def test_qa_replaces_an_unsupported_answer_with_a_document_sentence(fake_pool: FakePool, collection: str) -> None:
     fake_pool.fake("smollm2-135m").enqueue("The museum was founded by pirates in 1802.")
     out = api.run("qa", pool=fake_pool, question="Doors open when?", collection=collection).output
-    assert out["source"] == "extractive" and out["support"] < 0.6 and "not supported" in out["note"]
+    assert out["source"] == "extractive" and out["support"] < 0.6 and "names '1802'" in out["note"]
+    assert out["supported"] is True and out["checks"] == []
     first = out["citations"][0]
     # The fake embedder gives texts with the same first word nearly the same vector: "Doors ..." wins.
     assert out["answer"] == first["text"] == "Doors open at 7:45 every weekday."
     assert FACTS[first["doc"]][first["start"] : first["end"]] == out["answer"]
 
     fake_pool.fake("smollm2-135m").enqueue("The museum was founded by pirates in 1802.")
-    kept = api.run("qa", pool=fake_pool, question="Doors?", collection=collection, method="generate").output
-    assert kept["source"] == "generated" and kept["answer"].startswith("The museum")
+    kept = api.run("qa", pool=fake_pool, question="Doors open?", collection=collection, method="generate").output
+    assert kept["source"] == "generated" and kept["answer"].startswith("The museum") and kept["supported"] is False
+    # The check stage flags the number the passages do not hold (museum is in none either: names are capitalised).
+    assert [(c["kind"], kept["answer"][c["start"] : c["end"]]) for c in kept["checks"]] == [("unsupported", "1802")]
+
+
+def test_qa_says_the_documents_do_not_say_without_asking_the_model(fake_pool: FakePool, collection: str) -> None:
+    out = api.run("qa", pool=fake_pool, question="Parking for cars?", collection=collection).output
+    assert out["supported"] is False and out["source"] == "none" and out["closeness"] < 0.62
+    assert out["answer"] == f"The documents do not say. The closest passage is [1], in {out['citations'][0]['doc']}."
+    assert "no passage sentence is close to the question" in out["note"] and out["checks"] == []
+    assert "smollm2-135m" not in fake_pool.fakes
 
 
 def test_qa_extractive_needs_no_llm(fake_pool: FakePool, collection: str) -> None:

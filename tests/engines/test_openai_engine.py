@@ -77,7 +77,7 @@ def test_generation_streams_chat_messages(server: StubServer) -> None:
     partial = [r for r in results if not r.done]
     assert len(partial) >= 3 and results[-1].done
     assert [r.output["text"] for r in partial][:3] == ["one", "one two", "one two three"]
-    assert results[-1].output == {"text": WORDS}
+    assert results[-1].output == {"text": WORDS, "checks": []}
     assert (results[-1].model, results[-1].engine) == ("stub", "openai")
     assert server.paths[-1] == "/v1/chat/completions"
     body = server.bodies[-1]
@@ -86,7 +86,11 @@ def test_generation_streams_chat_messages(server: StubServer) -> None:
 
 def test_a_plain_prompt_goes_to_completions(server: StubServer) -> None:
     result = run("style_transfer", server, text="hey, whats up", candidates=1)  # a few-shot prompt, no chat message
-    assert result.output == {"text": WORDS}
+    # The stub's words have nothing to do with the input: the check stage flags the whole rewrite.
+    checks = result.output["checks"]
+    assert result.output == {"text": WORDS, "checks": checks}
+    assert [(c["kind"], c["start"], c["end"]) for c in checks] == [("meaning", 0, len(WORDS))]
+    assert "meaning moved away from the input" in checks[0]["message"]
     assert server.paths[-1] == "/v1/completions"
     body = server.bodies[-1]
     assert body["prompt"].endswith("Text: hey, whats up\nFormal:") and body["stop"] == ["\n"]
@@ -156,7 +160,7 @@ def test_no_server_configured() -> None:
 
 def test_openai_base_url_from_the_environment(server: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url + "/")
-    assert api.run("generation", prompt="hi", engine="openai", pool=ModelPool()).output == {"text": WORDS}
+    assert api.run("generation", prompt="hi", engine="openai", pool=ModelPool()).output == {"text": WORDS, "checks": []}
 
 
 # Label scoring
@@ -246,7 +250,7 @@ def test_slow_server_times_out(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_503_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NLP_PLAYGROUND_REMOTE_RETRIES", "2")
     with StubServer(fail_first=2, reply=lambda prompt: WORDS) as server:
-        assert run("generation", server, prompt="hi", model="stub").output == {"text": WORDS}
+        assert run("generation", server, prompt="hi", model="stub").output == {"text": WORDS, "checks": []}
     assert server.requests == 4  # two failures, then /v1/models and the chat request
     monkeypatch.setenv("NLP_PLAYGROUND_REMOTE_RETRIES", "1")
     with StubServer(fail_first=2) as server:
@@ -265,7 +269,7 @@ def test_400_is_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_dropped_connection_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NLP_PLAYGROUND_REMOTE_RETRIES", "1")
     with StubServer(drop_first=1, reply=lambda prompt: WORDS) as server:
-        assert run("generation", server, prompt="hi", model="stub").output == {"text": WORDS}
+        assert run("generation", server, prompt="hi", model="stub").output == {"text": WORDS, "checks": []}
     assert server.requests == 3
 
 
@@ -328,7 +332,7 @@ def test_run_batch_keeps_order_with_several_in_flight(monkeypatch: pytest.Monkey
     assert "empty" in str(failed["r5"]) and "tempreature" in str(failed["r9"])
     for number, item in enumerate(items):
         if item.id not in failed:
-            assert item.result is not None and item.result.output == {"text": f"echo: row {number}"}
+            assert item.result is not None and item.result.output == {"text": f"echo: row {number}", "checks": []}
     assert 2 <= server.max_in_flight <= 4
 
 

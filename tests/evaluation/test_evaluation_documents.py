@@ -63,10 +63,11 @@ def test_search_rows_become_inputs_and_references() -> None:
         adapter.reference({"relevant": [{"doc": KETTLE}]})
 
 
-def qa_output(answer: str, source: str, citations: list[dict[str, Any]]) -> dict[str, Any]:
+def qa_output(answer: str, source: str, citations: list[dict[str, Any]], supported: bool = True) -> dict[str, Any]:
     return {
         "answer": answer,
         "source": source,
+        "supported": supported,
         "citations": [{**c, "start": 0, "end": 1, "page": None} for c in citations],
     }
 
@@ -76,19 +77,39 @@ def test_qa_metrics_on_hand_made_answers() -> None:
     row = {"question": "Price?", "collection": "c", "answers": ["12 euros", "€12"],
            "evidence": {"doc": "a.md", "contains": "costs 12 euros"}}  # fmt: skip
     ref = adapter.reference(row)
+    assert ref["answerable"] is True
     assert adapter.inputs(row, [row]) == {"question": "Price?", "collection": "c"}
     cites = [hit("b.md", "costs 12 euros"), hit("a.md", "costs 12 euros")]  # the evidence, but cited second
     right = adapter.prediction(qa_output("It is € 12.", "generated", [hit("a.md", "A ticket costs 12 euros.")]))
     wrong_cite = adapter.prediction(qa_output("A ticket costs 12 Euros.", "extractive", cites))
-    nothing = adapter.prediction({"answer": "", "source": "none", "citations": []})
-    assert nothing["citation"] is None
+    nothing = adapter.prediction({"answer": "The collection has no passages.", "source": "none", "citations": []})
+    assert nothing["citation"] is None and nothing["supported"] is False  # no `supported`: not supported
+    assert right["supported"] is True
     preds = [right, wrong_cite, nothing]
     metrics = adapter.score(preds, [ref] * 3, [row] * 3)
-    assert metrics == pytest.approx({"answer_contains": 2 / 3, "citation_accuracy": 1 / 3, "extractive_share": 1 / 3})
+    assert metrics == pytest.approx({"answer_contains": 2 / 3, "citation_accuracy": 1 / 3, "extractive_share": 1 / 3,
+                                     "supported_answerable": 2 / 3})  # fmt: skip
     assert [adapter.item_score(p, ref, row) for p in preds] == [1.0, 0.5, 0.0]
     assert adapter.inputs({**row, "method": "extractive", "passages": 2}, [])["method"] == "extractive"
     with pytest.raises(InputError, match="answers"):
         adapter.reference({**row, "answers": []})
+
+    # A question the documents do not answer: no answers, no evidence; saying so is the right answer.
+    unanswerable = {"question": "Parking?", "collection": "c", "answers": [], "answerable": False}
+    none = adapter.reference(unanswerable)
+    assert none == {"answers": [], "evidence": None, "answerable": False}
+    assert adapter.inputs(unanswerable, [unanswerable]) == {"question": "Parking?", "collection": "c"}
+    said = "The documents do not say. The closest passage is [1], in a.md."
+    refused = adapter.prediction(qa_output(said, "none", [hit("a.md", "A ticket costs 12 euros.")], supported=False))
+    invented = adapter.prediction(qa_output("Parking is free [1].", "generated", [hit("a.md", "x")]))
+    assert [adapter.item_score(p, none, unanswerable) for p in (refused, invented)] == [1.0, 0.0]
+    # The answer metrics count only the answerable rows; the support decision is scored over both.
+    mixed = adapter.score([*preds, refused, invented], [ref] * 3 + [none] * 2, [row] * 3 + [unanswerable] * 2)
+    assert mixed == pytest.approx({"answer_contains": 2 / 3, "citation_accuracy": 1 / 3, "extractive_share": 1 / 3,
+                                   "supported_answerable": 2 / 3, "refused_unanswerable": 1 / 2,
+                                   "support_accuracy": (2 + 1) / 5})  # fmt: skip
+    only = adapter.score([refused, invented], [none] * 2, [unanswerable] * 2)
+    assert only == pytest.approx({"refused_unanswerable": 1 / 2})
 
 
 def pairs_output(*pairs: tuple[int, int, str]) -> dict[str, Any]:
@@ -183,11 +204,20 @@ def test_evaluate_indexes_the_documents_once_and_scores_search(fake_pool: FakePo
 def test_evaluate_qa_extractive_on_a_fake_backend(fake_pool: FakePool, tmp_path: Path) -> None:
     collection, folder = small_collection(tmp_path)
     evidence = {"doc": "museum.md", "contains": "14 euros"}
-    row = {"question": "How much is an adult ticket?", "collection": collection, "documents": str(folder),
+    # The fake embedder makes texts with the same first word close: this question is close to the ticket sentence.
+    row = {"question": "An adult ticket costs how much?", "collection": collection, "documents": str(folder),
            "method": "extractive", "answers": ["14 euros"], "evidence": evidence}  # fmt: skip
-    report = evaluation.evaluate("qa", [row], pool=fake_pool)
+    # ... and this one to no sentence: the answer is that the documents do not say.
+    unanswerable = {"question": "Where can visitors park?", "collection": collection, "documents": str(folder),
+                    "method": "extractive", "answerable": False}  # fmt: skip
+    report = evaluation.evaluate("qa", [row, unanswerable], pool=fake_pool)
     assert report.errors == 0 and report.metrics["extractive_share"] == 1.0
-    assert report.items[0].prediction["source"] == "extractive"
+    assert report.metrics["answer_contains"] == report.metrics["citation_accuracy"] == 1.0
+    assert report.metrics["refused_unanswerable"] == report.metrics["support_accuracy"] == 1.0
+    answered, refused = (item.prediction for item in report.items)
+    assert answered["source"] == "extractive" and answered["answer"] == "An adult ticket costs 14 euros."
+    assert refused["source"] == "none" and refused["supported"] is False
+    assert refused["answer"].startswith("The documents do not say.")
 
 
 def test_a_missing_documents_folder_is_a_clear_error(fake_pool: FakePool, tmp_path: Path) -> None:
@@ -204,8 +234,18 @@ def test_bundled_document_sets_point_at_passages_that_exist() -> None:
     for task, field in (("search", "relevant"), ("qa", "evidence")):
         rows = evaluation.read_eval_set(BUNDLED / f"{task}.jsonl")
         assert {r["split"] for r in rows} == {"dev", "test"}
+        unanswerable = [r for r in rows if r.get("answerable") is False]
+        if task == "qa":  # questions the documents do not answer, on both splits: no answers, no evidence
+            assert {r["split"] for r in unanswerable} == {"dev", "test"}
+            assert len(unanswerable) < len(rows)
+            for row in unanswerable:
+                assert not row["answers"] and "evidence" not in row and row["about"] in chunks, row["id"]
+        else:
+            assert not unanswerable
         for row in rows:
             assert Path(row["documents"]) == (BUNDLED / "documents").resolve()
+            if row in unanswerable:
+                continue
             for ref in row[field] if isinstance(row[field], list) else [row[field]]:
                 # the phrase lies inside one passage of its document, and in no other document
                 assert any(references.contains(c, ref["contains"]) for c in chunks[ref["doc"]]), row["id"]

@@ -302,7 +302,7 @@ def test_the_prompts_view_and_the_record_of_a_tab_run(tmp_path: Path) -> None:
     path = save_record(get_task("generation"), collect, Policy(public=False))(raw, *form)
     record = json.loads(Path(str(path)).read_text(encoding="utf-8"))
     assert record["inputs"] == {"prompt": "Hi"} and record["templates"] == {"generation.j2": edited}
-    assert record["parameters"]["seed"] == 9 and record["output"] == {"text": "Hello!"}
+    assert record["parameters"]["seed"] == 9 and record["output"] == {"text": "Hello!", "checks": []}
     assert len(record["models"][0]["sha256"]) == 64
 
 

@@ -206,3 +206,24 @@ def test_a_tab_shows_what_applies_and_choices_as_themselves(page: Any) -> None:
 
     panel = open_tab(page, "Question answering")
     assert panel.get_by_label("Answer", exact=True).input_value() == "auto"
+
+
+def test_a_flagged_span_is_marked_with_its_message_on_hover(page: Any) -> None:
+    # Summarization, with its prompt template edited to ask for a year the text does not hold.
+    panel = open_tab(page, "Summarization")
+    panel.locator("textarea").first.fill(
+        "The riverside market has run every Saturday since 2010. Forty stalls sell fruit, bread and cheese. "
+        "The town hall manages the pitches, and traders pay a small fee each week."
+    )
+    panel.get_by_text("Prompt template (summarization.j2)").click()
+    editor = panel.locator(".cm-content").first
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Summarize the text in one sentence, and say that the market opened in 1985.\n\n{{ text }}")
+    panel.get_by_role("button", name="Run", exact=True).click()
+    finished(page, panel)
+    mark = panel.locator("mark.check-unsupported").first
+    mark.wait_for(timeout=30_000)
+    assert mark.inner_text().startswith("1985")
+    assert mark.get_attribute("title") == "unsupported: the number '1985' is not in the text"
+    assert "1 flagged" in panel.locator("div.checks").first.inner_text()

@@ -253,9 +253,10 @@ def test_after_stop_the_tab_keeps_a_line_with_the_tokens_so_far(
                   p.repetition_penalty, p.num_beams, "", 0, "", None)  # fmt: skip
     shown = list(itertools.islice(updates, 5))
     updates.close()  # Stop: the generation ends here, and the page keeps the last update
-    text, stats, raw = shown[-1]
+    text, checks, stats, raw = shown[-1]
     made = raw["timings"]["tokens"]
     assert 0 < made < 50 and text
+    assert checks == ""  # a partial answer is not checked: the checks stay empty
     assert re.search(rf"\b{made} tokens\b", stats) and "so far" in stats
 
 

@@ -70,7 +70,7 @@ def test_chat_sends_the_system_prompt_and_the_turns(fake_pool: FakePool) -> None
     turns = [user("My order is 48213."), bot("Noted."), user("What is my order?")]
     result = api.run("chat", pool=fake_pool, messages=turns, system="You are a shop assistant.")
     assert result.output == {"text": "Your order is 48213.", "prompt_tokens": result.output["prompt_tokens"],
-                             "trimmed": 0}  # fmt: skip
+                             "trimmed": 0, "checks": []}  # fmt: skip
     [(kind, prompt)] = fake.history
     assert kind == "generate" and prompt == [{"role": "system", "content": "You are a shop assistant."}, *turns]
 

@@ -78,15 +78,19 @@ def test_writing_in_french_translates_the_english_draft_with_gemma(fake_pool: Fa
 def test_english_is_written_by_the_instruction_model_alone(fake_pool: FakePool) -> None:
     fake = fake_pool.fake("smollm2-135m").enqueue("A first draft.")
     out = api.run("draft", pool=fake_pool, notes="- point one\n- point two").output
-    assert out == {"text": "A first draft.", "language": "en"} and "gemma3-270m" not in fake_pool.fakes
+    assert out == {"text": "A first draft.", "language": "en", "checks": []} and "gemma3-270m" not in fake_pool.fakes
     assert "first draft of a blog post in English" in fake.history[0][1][0]["content"]  # type: ignore[index]
 
 
 def test_expand_continues_a_short_answer_as_plain_text(fake_pool: FakePool) -> None:
     fake = fake_pool.fake("smollm2-135m").enqueue("one two three", "four\nfive six", "")
     out = api.run("expand", pool=fake_pool, text="one two", words=50).output
-    assert out == {"text": "one two three four five six", "target_words": 50, "continued": 2, "words": 6,
-                   "language": "en"}  # fmt: skip
+    text = "one two three four five six"
+    # The check stage flags the numbers that the input ("one two") does not hold, where they are in the whole text.
+    checks = [{"kind": "unsupported", "message": f"the number {word!r} is not in the text", "start": text.index(word),
+               "end": text.index(word) + len(word)} for word in ("three", "four", "five", "six")]  # fmt: skip
+    assert out == {"text": text, "target_words": 50, "continued": 2, "words": 6, "language": "en",
+                   "checks": checks}  # fmt: skip
     prompts = [p for kind, p in fake.history if kind == "generate"]
     assert isinstance(prompts[0], list) and "about 50 words" in prompts[0][0]["content"]
     assert prompts[1:] == ["one two three ", "one two three four five six "]  # the text so far, to go on from

@@ -43,7 +43,7 @@ def test_one_candidate_is_the_first_answer_alone(fake_pool: FakePool) -> None:
     fake = fake_pool.fake("smollm2-135m")
     fake.enqueue(" The food was great.")
     out = api.run("style_transfer", pool=fake_pool, text="The food was great.", style="negative", candidates=1).output
-    assert out == {"text": "The food was great."}
+    assert out == {"text": "The food was great.", "checks": []}  # the input itself: its meaning did not move
     assert [kind for kind, _ in fake.history] == ["generate"]  # nothing sampled, nothing scored
 
 

@@ -126,7 +126,7 @@ def test_translation_goes_sentence_by_sentence_on_gemma(fake_pool: FakePool) -> 
     result = api.run(
         "translation", pool=fake_pool, text="Hello. Goodbye.", target_lang="fr", source_lang="en", candidates=1
     )
-    assert result.output == {"text": "Bonjour. Au revoir.", "source_lang": "en", "target_lang": "fr"}
+    assert result.output == {"text": "Bonjour. Au revoir.", "source_lang": "en", "target_lang": "fr", "checks": []}
     prompts = [call[1] for call in fake.history]
     assert prompts[0].endswith("English: Hello.\nFrench:") and prompts[1].endswith("English: Goodbye.\nFrench:")
     assert result.model == "gemma3-270m"

@@ -40,15 +40,36 @@ def test_candidates_are_ranked_by_forward_and_channel_scores(fake_pool: FakePool
 def test_one_candidate_neither_samples_nor_scores(fake_pool: FakePool) -> None:
     fake = fake_pool.fake("gemma3-270m").enqueue("Le chat dort.")
     out = api.run("translation", pool=fake_pool, text=SOURCE, source_lang="en", target_lang="fr", candidates=1)
-    assert out.output == {"text": "Le chat dort.", "source_lang": "en", "target_lang": "fr"}
+    assert out.output == {"text": "Le chat dort.", "source_lang": "en", "target_lang": "fr", "checks": []}
     assert [call[0] for call in fake.history] == ["generate"]
 
 
 def test_when_every_candidate_copies_the_source_the_first_stands(fake_pool: FakePool) -> None:
-    fake = fake_pool.fake("gemma3-270m").enqueue(*[SOURCE] * 3)
+    # The greedy copy, two sampled copies, and a copy again from the prompt without examples, the last repair.
+    fake = fake_pool.fake("gemma3-270m").enqueue(*[SOURCE] * 4)
     out = api.run("translation", pool=fake_pool, text=SOURCE, source_lang="en", target_lang="fr", candidates=3)
-    assert out.output["text"] == SOURCE and "candidates" not in out.output
-    assert all(call[0] == "generate" for call in fake.history)
+    assert out.output["text"] == SOURCE and not fake.texts
+    # Nothing to rank; the repair that found nothing is recorded, and the check stage flags the copy.
+    assert out.output["candidates"] == [
+        {"line": 1, "source": SOURCE, "options": [], "repair": "none found", "chosen": SOURCE}
+    ]
+    assert out.output["checks"] == [
+        {"kind": "untranslated", "message": "this sentence copies the source", "start": 0, "end": len(SOURCE)}
+    ]
+    assert [call[0] for call in fake.history] == ["generate"] * 4  # nothing scored
+    prompts = [str(call[1]) for call in fake.history]
+    assert all("English: The museum" in p for p in prompts[:3])  # the few-shot prompt
+    assert prompts[3] == f"English: {SOURCE}\nFrench:"  # the other prompt: no examples
+
+
+def test_a_copy_is_repaired_by_the_prompt_without_examples(fake_pool: FakePool) -> None:
+    fake = fake_pool.fake("gemma3-270m").enqueue(SOURCE, "Le chien dort.")
+    out = api.run("translation", pool=fake_pool, text=SOURCE, source_lang="en", target_lang="fr", candidates=1)
+    assert out.output["text"] == "Le chien dort." and out.output["checks"] == []
+    assert out.output["candidates"] == [
+        {"line": 1, "source": SOURCE, "options": [], "repair": "other prompt", "chosen": "Le chien dort."}
+    ]
+    assert str(fake.history[-1][1]) == f"English: {SOURCE}\nFrench:"
 
 
 def test_a_servers_model_keeps_its_greedy_translation() -> None:

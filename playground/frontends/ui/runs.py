@@ -179,7 +179,7 @@ def compare_section(
                     results = api.stream(spec.name, safety=safety, **{**inputs, **arguments, **changes})
                     try:
                         for result in results:
-                            text = format_output(spec.display, result.output) if result.output else ""
+                            text = format_output(spec.display, result.output, spec.checked) if result.output else ""
                             shown[number] = describe(result, title, text)
                             yield list(shown)
                     finally:

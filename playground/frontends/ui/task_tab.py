@@ -27,7 +27,7 @@ from playground.frontends.ui.helpers import (
 )
 from playground.frontends.ui.runs import compare_section, details_section, save_record, template_editor
 from playground.frontends.ui.tools import TEMPLATE, UPLOAD, describe_tool
-from playground.frontends.ui.views import VIEWS, apply_ticked
+from playground.frontends.ui.views import VIEWS, apply_ticked, checks_html
 from playground.policy.limits import Policy
 from playground.policy.safety import Safety
 from playground.runtime import templates
@@ -205,7 +205,8 @@ def endpoint(spec: TaskSpec, policy: Policy, safety: Safety, show: Callable[...,
                 for result in results:
                     if not result.done and spec.display not in ("text", "edits", "clusters"):
                         continue
-                    yield [*show(result.output, cleaned), stats_line(result), result.to_dict()]
+                    checks = [checks_html(result.output, spec.checked)] if spec.checked else []
+                    yield [*show(result.output, cleaned), *checks, stats_line(result), result.to_dict()]
             finally:
                 results.close()  # on Stop, end the generation now and free the model for the next request
         except PlaygroundError as exc:
@@ -236,6 +237,8 @@ def task_tab(spec: TaskSpec, policy: Policy) -> None:
             with gr.Column():
                 view_components, show = VIEWS[spec.display](spec)
                 apply_button = gr.Button("Apply the ticked edits") if spec.display == "edits" else None
+                # The check stage's flags, the same way on every tab that writes text.
+                checks = [gr.HTML(label="Checks", elem_classes="checks")] if spec.checked else []
                 stats = gr.Markdown(elem_classes="run-stats")
                 with gr.Accordion("Raw output (JSON)", open=False):
                     raw = gr.JSON(label="Result")
@@ -248,7 +251,7 @@ def task_tab(spec: TaskSpec, policy: Policy) -> None:
         event = run_button.click(
             endpoint(spec, policy, safety, show),  # also its MCP tool
             inputs=form,
-            outputs=[*view_components, stats, raw],
+            outputs=[*view_components, *checks, stats, raw],
             api_name=spec.name,
             concurrency_id=LLM_QUEUE,
             concurrency_limit=llm_concurrency(),

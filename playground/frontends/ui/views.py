@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -10,6 +11,7 @@ import gradio as gr
 
 from playground.runtime.registry import TaskSpec
 from playground.service import api
+from playground.service.formatting import check_segments
 from playground.text.edits import apply_edits
 
 # A view: the components that show a result, and a function from (output, inputs) to their values.
@@ -226,6 +228,34 @@ def _ideas_view(spec: TaskSpec) -> View:
         return ["\n".join(lines)]
 
     return [listing], show
+
+
+CHECK_COLOURS = {"untranslated": "#fde68a", "unsupported": "#fecaca", "length": "#e9d5ff", "meaning": "#fed7aa",
+                 "repeated": "#bfdbfe", "unchecked": "#e5e7eb"}  # fmt: skip
+
+
+def checks_html(output: dict[str, Any], checked: str) -> str:
+    """The checked text with each flagged span marked (its message on hover), then the checks listed; a line saying
+    that nothing was flagged when so, and nothing while the answer is still streaming."""
+    if "checks" not in output:
+        return ""
+    checks, text = output["checks"], str(output.get(checked) or "")
+    if not checks:
+        return "<p class='checks checks-clean'>Checks: nothing flagged.</p>"
+    pieces = []
+    for piece, covering in check_segments(text, checks):
+        if not covering:
+            pieces.append(html.escape(piece))
+            continue
+        first = checks[covering[0]]
+        title = "; ".join(f"{checks[n]['kind']}: {checks[n]['message']}" for n in covering)
+        numbers = ",".join(str(n + 1) for n in covering)
+        pieces.append(f"<mark class='check check-{html.escape(first['kind'])}' title='{html.escape(title)}' "
+                      f"style='background:{CHECK_COLOURS.get(first['kind'], '#e5e7eb')}'>{html.escape(piece)}"
+                      f"<sup>{numbers}</sup></mark>")  # fmt: skip
+    listed = "".join(f"<li><b>{html.escape(c['kind'])}</b>: {html.escape(c['message'])}</li>" for c in checks)
+    return (f"<div class='checks'><p><b>Checks</b>: {len(checks)} flagged (hover a marked span)</p>"
+            f"<p style='white-space:pre-wrap'>{''.join(pieces)}</p><ol>{listed}</ol></div>")  # fmt: skip
 
 
 VIEWS: dict[str, Callable[[TaskSpec], View]] = {
