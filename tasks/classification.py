@@ -65,7 +65,7 @@ def classify(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any
 
 EVALUATION = label_evaluation(
     inputs=lambda row, rows: {"text": row_text(row, "text"), "labels": row.get("labels") or label_set(rows)},
-    public_sets=(PublicSet("agnews-400.jsonl", ("accuracy", "macro_f1")),),
+    public_sets=(PublicSet("agnews-400.jsonl", ("accuracy", "macro_f1", "ece")),),
     techniques=(Technique("classification", {"method": "ensemble"}, {"method": "names"}),),
 )
 

@@ -245,6 +245,12 @@ def qa_scores(
     return result
 
 
+def wrong_answer(pred: Any, ref: Any, row: dict[str, Any]) -> bool:
+    """A real error: an answer missing the fact asked for, or any answer but "the documents do not say" to a
+    question they do not answer."""
+    return not answer_correct(pred, ref) if ref["answerable"] else bool(pred["supported"])
+
+
 EVALUATION = EvalSpec(
     inputs=lambda row, rows: {
         "question": required(row, "question"),
@@ -255,6 +261,7 @@ EVALUATION = EvalSpec(
     prediction=qa_prediction,
     score=qa_scores,
     item_score=qa_item_score,
+    error=wrong_answer,
 )
 
 SPEC = TaskSpec(

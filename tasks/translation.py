@@ -218,6 +218,12 @@ def untranslated(ctx: TaskContext, inputs: dict[str, Any], output: dict[str, Any
     return checks
 
 
+def left_in_source(pred: Any, refs: Any, row: dict[str, Any]) -> bool:
+    """A real untranslated error: the translation is closer (chrF) to its source than to its references."""
+    source = row_text(row, "source", "text")
+    return scores.sentence_chrf(pred, [source], row) > scores.sentence_chrf(pred, refs, row)
+
+
 EVALUATION = EvalSpec(
     inputs=lambda row, rows: {
         "text": row_text(row, "source", "text"),
@@ -229,6 +235,7 @@ EVALUATION = EvalSpec(
     score=scores.bleu_chrf,
     item_score=scores.sentence_chrf,
     best=100.0,
+    error=left_in_source,
     baseline=copied("source", "text"),
     public_sets=tuple(PublicSet(f"mt-en-{lang}.jsonl", ("chrf", "bleu"), seeded=True) for lang in ("fr", "de", "es")),
     techniques=(

@@ -15,6 +15,7 @@ from playground.core.secrets import user_message
 from playground.engines.catalogue import DEFAULT_EMBEDDER, resolve
 from playground.engines.pool import POOL, ModelPool
 from playground.evaluation import documents as eval_documents
+from playground.metrics.scores import calibration
 from playground.runtime.evalspec import EvalSpec, label_set
 from playground.runtime.registry import all_tasks
 from playground.service import api
@@ -34,6 +35,8 @@ class ItemResult:
     prediction: Any = None
     reference: Any = None
     score: float | None = None
+    confidence: float | None = None  # how sure the output said it was (a label's probability)
+    checks: list[str] | None = None  # the kinds the check stage flagged (tasks that write text)
     error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -183,8 +186,11 @@ def evaluate(
         try:
             item.inputs = inputs(row, rows)
             item.reference = spec.reference(row)
-            item.prediction = spec.prediction(api.run(task, pool=pool, **{**item.inputs, **config}).output)
+            output = api.run(task, pool=pool, **{**item.inputs, **config}).output
+            item.prediction = spec.prediction(output)
             item.score = item_score(item.prediction, item.reference, row)
+            item.confidence = spec.confidence(output) if spec.confidence else None
+            item.checks = [c["kind"] for c in output["checks"]] if "checks" in output else None
         except (PlaygroundError, KeyError) as exc:
             item.error = user_message(exc if isinstance(exc, PlaygroundError) else f"missing field {exc}")
         return item
@@ -197,8 +203,32 @@ def evaluate(
         raise InputError(f"every item failed; the first error: {items[0].error}")
     preds, refs, kept = [i.prediction for i, _ in scored], [i.reference for i, _ in scored], [r for _, r in scored]
     metrics = {k: round(float(v), 4) for k, v in spec.score(preds, refs, kept, Tools(config, pool)).items()}
+    sure = [(i.confidence, i.score == spec.best) for i, _ in scored if i.confidence is not None]
+    if sure and len(sure) == len(scored):  # every output said how sure it was
+        metrics |= {k: round(v, 4) for k, v in calibration([c for c, _ in sure], [r for _, r in sure]).items()}
+    metrics |= flag_figures(spec, scored)
     metrics["n"] = len(scored)
     return Report(task, config, metrics, items, best=spec.best)
+
+
+def flag_figures(spec: EvalSpec, scored: Sequence[tuple[ItemResult, Row]]) -> dict[str, float]:
+    """The share of outputs the checks flagged; with the task's `error`, the share of real errors, how often a flag
+    marks one (precision) and how many of them are flagged (recall)."""
+    checked = [(i, r) for i, r in scored if i.checks is not None]
+    if not checked:
+        return {}
+    flagged = [bool(i.checks) for i, _ in checked]
+    figures = {"flagged": round(sum(flagged) / len(checked), 4)}
+    if spec.error is None:
+        return figures
+    wrong = [spec.error(i.prediction, i.reference, r) for i, r in checked]
+    hits = sum(f and w for f, w in zip(flagged, wrong, strict=True))
+    figures["errors"] = round(sum(wrong) / len(checked), 4)
+    if any(flagged):
+        figures["flag_precision"] = round(hits / sum(flagged), 4)
+    if any(wrong):
+        figures["flag_recall"] = round(hits / sum(wrong), 4)
+    return figures
 
 
 def _evaluate_set(task: str, spec: EvalSpec, rows: Sequence[Row], config: dict[str, Any], pool: ModelPool) -> Report:

@@ -40,6 +40,7 @@ METRIC_NAMES = {
     "copied": "copied",
     "target_style": "target style",
     "gleu": "GLEU",
+    "ece": "calibration error",
 }
 OTHER_HALF = {"dev": "test", "test": "dev"}
 HUNDREDS = ("chrf", "bleu")  # metrics on a 0-100 scale; the others run from 0 to 1

@@ -35,6 +35,22 @@ def bleu_chrf(preds: Sequence[Any], refs: Sequence[Any], rows: Sequence[Row], to
     return {**bleu, **chrf(preds, refs)}
 
 
+def calibration(confidences: Sequence[float], correct: Sequence[bool], bins: int = 10) -> dict[str, float]:
+    """How far stated confidence is from accuracy: the expected calibration error over `bins` equal-width bins (the
+    gap between mean confidence and accuracy in each bin, weighted by its share of items), and the mean confidence.
+    """
+    n = len(confidences)
+    gap = 0.0
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        inside = [i for i, c in enumerate(confidences) if low < c <= high or (b == 0 and c == 0)]
+        if inside:
+            mean = sum(confidences[i] for i in inside) / len(inside)
+            accuracy = sum(bool(correct[i]) for i in inside) / len(inside)
+            gap += abs(mean - accuracy) * len(inside) / n
+    return {"ece": gap, "mean_confidence": sum(confidences) / n}
+
+
 def exact(pred: Any, ref: Any, row: Row) -> float:
     """1 for a prediction equal to its reference, else 0: the item score of a label."""
     return float(pred == ref)

@@ -98,6 +98,12 @@ class EvalSpec:
     baseline: Baseline | None = None
     public_sets: tuple[PublicSet, ...] = ()
     techniques: tuple[Technique, ...] = ()
+    # How sure an output says it is (a label's probability; None: it does not say): with it, `eval` reports the
+    # expected calibration error of those probabilities against the items scored right.
+    confidence: Callable[[dict[str, Any]], float | None] | None = None
+    # Whether an item's prediction is a real error of the kind the task's checks flag (from the reference): with
+    # it, `eval` reports how often a flag marks one (flag_precision) and how many are flagged (flag_recall).
+    error: Callable[[Any, Any, Row], bool] | None = None
 
     def __post_init__(self) -> None:
         if self.set_inputs is None and (self.inputs is None or self.item_score is None):
@@ -161,6 +167,12 @@ def copied(*keys: str) -> Baseline:
     return Baseline("input copied", lambda rows, other: [row_text(row, *keys) for row in rows])
 
 
+def top_probability(output: dict[str, Any]) -> float | None:
+    """The probability a label output gives its label; None when it has none (a generated label)."""
+    scores = output.get("scores")
+    return float(scores[output["label"]]) if scores else None
+
+
 def label_evaluation(
     inputs: Callable[[Row, Sequence[Row]], dict[str, Any]],
     public_sets: tuple[PublicSet, ...] = (),
@@ -175,6 +187,7 @@ def label_evaluation(
         score=scores.accuracy,
         item_score=scores.exact,
         baseline=MAJORITY,
+        confidence=top_probability,
         public_sets=public_sets,
         techniques=techniques,
     )

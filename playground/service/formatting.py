@@ -59,6 +59,8 @@ def format_output(display: str, output: dict[str, Any], checked: str | None = No
 
 def _format(display: str, output: dict[str, Any]) -> str:
     if display == "label":
+        if not output.get("scores"):  # a generated label: the model's answer, parsed, with no probability
+            return f"{output['label']}  (generated: {output.get('answer', '')!r}, no probabilities)"
         scores = ", ".join(f"{k} {v:.2f}" for k, v in sorted(output["scores"].items(), key=lambda kv: -kv[1]))
         topics = f"\n{topics_line(output['topics'])}" if output.get("topics") else ""
         return f"{output['label']}  ({scores}){topics}"

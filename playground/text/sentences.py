@@ -41,3 +41,26 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def split_sentences(text: str) -> list[str]:
     """The sentences of a text (see sentence_spans)."""
     return [text[start:end] for start, end in sentence_spans(text)]
+
+
+# What joins a praise to a criticism: a semicolon or colon, or a contrasting conjunction.
+_CONTRAST = re.compile(
+    r"\s*[;:]\s+|,?\s+\b(?:but|however|although|though|whereas|while|yet|on the other hand)\b,?\s+", re.IGNORECASE
+)
+_OPENING_CONTRAST = re.compile(r"^(?:although|though|while|whereas)\s+", re.IGNORECASE)
+MIN_CLAUSE_WORDS = 3
+
+
+def contrast_clauses(text: str) -> list[str]:
+    """The parts of a text that a contrast separates ("The room was tiny, but breakfast was lovely." gives two),
+    sentence by sentence; parts under three words stay with no clause of their own."""
+    parts: list[str] = []
+    for sentence in split_sentences(text):
+        body = sentence.strip()
+        pieces: list[str] = []
+        if _OPENING_CONTRAST.match(body):  # "Although A, B": the concession ends at its first comma
+            head, _, body = _OPENING_CONTRAST.sub("", body).partition(", ")
+            pieces.append(head)
+        pieces += _CONTRAST.split(body)
+        parts += [p.strip(" ,.;:") for p in pieces if len(p.split()) >= MIN_CLAUSE_WORDS]
+    return parts

@@ -219,3 +219,38 @@ def test_style_scores_count_copies_of_the_input() -> None:
     preds = ["The food is cold.", "Good day."]
     scores = style_transfer.style_scores(preds, [["x"], ["y"]], rows, evaluation.Tools({}))
     assert scores["copied"] == 0.5 and "target_style" not in scores  # measured for positive and negative only
+
+
+def test_label_probabilities_get_a_calibration_error_and_a_generated_label_none(fake_pool: FakePool) -> None:
+    prefers_positive(fake_pool)
+    rows = [{"id": 1, "text": "good", "label": "positive"}, {"id": 2, "text": "bad", "label": "negative"}]
+    report = evaluation.evaluate("sentiment", rows, {"method": "score"}, pool=fake_pool)
+    sure = [i.confidence for i in report.items]
+    assert all(c is not None and 0 < c <= 1 for c in sure) and sure[0] == sure[1]  # the fake: the same for both
+    assert report.metrics["mean_confidence"] == pytest.approx(sum(sure) / 2, abs=1e-4)
+    # Both items fall in one bin at the same confidence; half are right, so the gap is the confidence less a half.
+    assert report.metrics["ece"] == pytest.approx(abs(sure[0] - 0.5), abs=1e-4)
+    fake_pool.fake("smollm2-135m").enqueue("Positive.", "Negative.")
+    generated = evaluation.evaluate("sentiment", rows, {"method": "generate"}, pool=fake_pool)
+    assert generated.metrics["accuracy"] == 1.0 and "ece" not in generated.metrics  # a parsed label says no probability
+
+
+def test_eval_reports_the_share_flagged_and_how_often_a_flag_marks_a_real_error(fake_pool: FakePool) -> None:
+    # Three sentences: one translated, one left in English (flagged, and closer to its source than to the
+    # reference: a real error), one translated loosely (a chrF miss that is not an untranslated sentence).
+    fake_pool.fake("gemma3-270m").enqueue(
+        "Le musée ouvre à neuf heures.",
+        "Tickets cost twelve euros for adults.",
+        "Tickets cost twelve euros for adults.",  # the repair: the prompt without examples
+        "Les enfants entrent gratuitement aujourd'hui.",
+    )  # fmt: skip
+    rows = [
+        {"source": "The museum opens at nine.", "reference": "Le musée ouvre à neuf heures."},
+        {"source": "Tickets cost twelve euros for adults.", "reference": "Les billets coûtent douze euros."},
+        {"source": "Children under six enter free.", "reference": "Les moins de six ans entrent gratuitement."},
+    ]
+    rows = [{**row, "source_lang": "en", "target_lang": "fr"} for row in rows]
+    report = evaluation.evaluate("translation", rows, {"candidates": 1}, pool=fake_pool)
+    assert [i.checks for i in report.items] == [[], ["untranslated"], []]
+    assert report.metrics["flagged"] == report.metrics["errors"] == 0.3333
+    assert report.metrics["flag_precision"] == 1.0 and report.metrics["flag_recall"] == 1.0

@@ -141,7 +141,10 @@ def test_the_cli_shows_a_broken_set_in_its_row(tmp_path: Path, capsys: pytest.Ca
     argv = ["report", "--benchmarks", str(tmp_path), "--task", "sentiment", "--output", str(output)]
     assert main(argv) == 1  # a set failed
     printed = capsys.readouterr()
-    assert "| sentiment | sst2-dev (test half) | – | accuracy / macro-F1 | error: sst2-dev.jsonl: line 2" in printed.out
+    assert (
+        "| sentiment | sst2-dev (test half) | – | accuracy / macro-F1 / calibration error | error: sst2-dev.jsonl: "
+        "line 2" in printed.out
+    )
     assert output.read_text(encoding="utf-8") == printed.out
     assert "1 sets failed" in printed.err
 

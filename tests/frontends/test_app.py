@@ -79,11 +79,11 @@ def test_a_blank_seed_is_a_new_one_each_run_and_a_given_one_is_kept(client: Any)
     from gradio_client.exceptions import AppError
 
     call = {"prompt": "Name a fruit.", "temperature": 0.8, "max_new_tokens": 3, "api_name": "/generation"}
-    seeds = [client.predict(**call)[2]["params"]["seed"] for _ in range(2)]
+    seeds = [client.predict(**call)[-1]["params"]["seed"] for _ in range(2)]
     assert seeds[0] != seeds[1]
-    assert client.predict(**call, seed=7)[2]["params"]["seed"] == 7  # a number, as before
-    assert client.predict(**call, seed=" 8 ")[2]["params"]["seed"] == 8  # what the box sends
-    assert client.predict(**call, seed="")[2]["params"]["seed"] not in (None, 0)
+    assert client.predict(**call, seed=7)[-1]["params"]["seed"] == 7  # a number, as before
+    assert client.predict(**call, seed=" 8 ")[-1]["params"]["seed"] == 8  # what the box sends
+    assert client.predict(**call, seed="")[-1]["params"]["seed"] not in (None, 0)
     with pytest.raises(AppError, match="seed must be a whole number"):
         client.predict(**call, seed="lucky")
 
@@ -92,7 +92,7 @@ def test_a_blank_seed_is_a_new_one_each_run_and_a_given_one_is_kept(client: Any)
 def test_keyword_call_with_only_the_required_inputs(client: Any) -> None:
     label, _, raw = client.predict(text="The soup was cold and the bread was stale.", api_name="/sentiment")
     assert label["label"] == "negative" and raw["output"]["label"] == "negative"
-    text, _, raw = client.predict(text="Thank you very much.", target_lang="fr", api_name="/translation")
+    text, _, _, raw = client.predict(text="Thank you very much.", target_lang="fr", api_name="/translation")
     assert "merci" in text.lower()
 
 
@@ -117,14 +117,16 @@ def test_classification_endpoint(client: Any) -> None:
 def test_generation_endpoint_streams_to_a_final_text(client: Any) -> None:
     args = arguments("generation", prompt="What colour is the sky on a clear day?")
     args[len(get_task("generation").inputs) + ADVANCED.index("temperature")] = 0.0  # greedy
-    text, stats, raw = client.predict(*args, api_name="/generation")
+    text, checks, stats, raw = client.predict(*args, api_name="/generation")
     assert "blue" in text.lower() and raw["timings"]["tokens"] > 0
     assert "tokens/s" in stats and "first token" in stats
+    # The checks' view: a line saying that nothing was flagged, or the flagged spans marked.
+    assert checks == "<p class='checks checks-clean'>Checks: nothing flagged.</p>" or "<mark" in checks
 
 
 @pytest.mark.model
 def test_translation_endpoint(client: Any) -> None:
-    text, _, raw = client.predict(*arguments("translation", text="Thank you very much.", target_lang="fr"),
+    text, _, _, raw = client.predict(*arguments("translation", text="Thank you very much.", target_lang="fr"),
                                   api_name="/translation")  # fmt: skip
     assert "merci" in text.lower() and raw["model"] == "gemma3-270m"
 
@@ -132,7 +134,7 @@ def test_translation_endpoint(client: Any) -> None:
 @pytest.mark.model
 def test_summarization_endpoint_extractive(client: Any) -> None:
     source = "Solar panels are cheap now. Solar power grows fast. My cat sleeps. Solar farms cover deserts."
-    text, _, raw = client.predict(*arguments("summarization", text=source, mode="extractive"),
+    text, _, _, raw = client.predict(*arguments("summarization", text=source, mode="extractive"),
                                   api_name="/summarization")  # fmt: skip
     assert text and all(s.rstrip(".") in source for s in text.split(". "))
     assert raw["output"]["mode"] == "extractive"
@@ -141,7 +143,7 @@ def test_summarization_endpoint_extractive(client: Any) -> None:
 @pytest.mark.model
 def test_grammar_endpoint_shows_edits_by_engine_and_applies_the_ticked_ones(client: Any) -> None:
     text = "I has three cat and one dogs."
-    corrected, marked, engines, table, _, raw = client.predict(*arguments("grammar", text=text), api_name="/grammar")
+    corrected, marked, engines, table, _, _, raw = client.predict(*arguments("grammar", text=text), api_name="/grammar")
     assert "cats" in corrected and "have" in corrected
     labels = {item["class_or_confidence"] for item in marked} - {None}
     assert labels <= {"removed", "harper", "llm", "languagetool"} and {"harper", "llm"} <= labels
@@ -156,7 +158,7 @@ def test_grammar_endpoint_shows_edits_by_engine_and_applies_the_ticked_ones(clie
 
 @pytest.mark.model
 def test_style_transfer_endpoint(client: Any) -> None:
-    text, _, _ = client.predict(*arguments("style_transfer", text="The food was cold.", style="positive"),
+    text, _, _, _ = client.predict(*arguments("style_transfer", text="The food was cold.", style="positive"),
                                 api_name="/style_transfer")  # fmt: skip
     assert text and "cold" not in text.lower()
 
@@ -255,7 +257,7 @@ def test_chat_endpoint_takes_the_whole_conversation(client: Any) -> None:
     messages = [{"role": "user", "content": "My order number is 48213."},
                 {"role": "assistant", "content": "Thank you. I have noted your order number."},
                 {"role": "user", "content": "What is my order number?"}]  # fmt: skip
-    text, stats, raw = client.predict(messages=messages, temperature=0, api_name="/chat")
+    text, _, stats, raw = client.predict(messages=messages, temperature=0, remember=False, api_name="/chat")
     # Every turn reaches the model, in order (whether the 135M model then recalls the number depends on the
     # llama.cpp release: 0.3.36 answers with a question of its own).
     assert raw["prompts"][0]["prompt"] == messages
@@ -324,5 +326,5 @@ def test_the_token_view_colours_by_probability_and_escapes_markup() -> None:
 def test_an_endpoint_returns_tokens_when_asked(client: Any) -> None:
     args = arguments("generation", prompt="Name a colour.")
     args[len(get_task("generation").inputs) + ADVANCED.index("logprobs")] = 3
-    text, _, raw = client.predict(*args, api_name="/generation")
+    text, _, _, raw = client.predict(*args, api_name="/generation")
     assert "".join(t["token"] for t in raw["tokens"]) == text and all(len(t["top"]) == 3 for t in raw["tokens"])

@@ -103,7 +103,7 @@ def test_a_full_queue_refuses_at_once_and_runs_what_it_took() -> None:
                 message = str(job.exception())
                 (refused if "queue is full" in message.lower() else other).append(message)
             else:
-                text, _stats, raw = job.result()
+                text, _checks, _stats, raw = job.result()
                 finished.append(text)
                 assert text and raw["timings"]["tokens"] > 0
         assert other == [], other

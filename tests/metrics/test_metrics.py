@@ -151,3 +151,12 @@ def test_an_unknown_metric_is_refused_with_the_known_names() -> None:
     with pytest.raises(ValueError, match="unknown metric 'meteor'") as info:
         load("meteor")
     assert all(name in str(info.value) for name in NAMES)
+
+
+def test_calibration_error_is_the_weighted_gap_between_confidence_and_accuracy() -> None:
+    from playground.metrics.scores import calibration
+
+    # Two bins: 0.9 sure and always right (gap 0.1), 0.6 sure and right half the time (gap 0.1).
+    result = calibration([0.9, 0.9, 0.6, 0.6], [True, True, True, False])
+    assert result["ece"] == pytest.approx(0.1) and result["mean_confidence"] == pytest.approx(0.75)
+    assert calibration([1.0, 0.0], [True, False])["ece"] == pytest.approx(0.0)

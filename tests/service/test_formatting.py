@@ -15,3 +15,11 @@ def test_duplicate_pairs_show_both_sides_kind_and_score() -> None:
     pairs = [{"a": 0, "b": 2, "score": 1.0, "kind": "copy", "spans": []}]
     assert format_output("pairs", {"pairs": pairs}) == "0 ~ 2  copy 1.000"
     assert format_output("pairs", {"pairs": []}) == "no copies or paraphrases found"
+
+
+def test_a_generated_label_is_shown_as_generated_not_as_a_certainty() -> None:
+    shown = format_output("label", {"label": "neutral", "answer": "Neutral, I think.", "method": "generate"})
+    assert shown == "neutral  (generated: 'Neutral, I think.', no probabilities)" and "1.00" not in shown
+    assert format_output("label", {"label": "positive", "scores": {"positive": 0.8, "negative": 0.2}}) == (
+        "positive  (positive 0.80, negative 0.20)"
+    )

@@ -68,11 +68,35 @@ def test_bad_conversations_are_one_line_errors(value: Any, message: str) -> None
 def test_chat_sends_the_system_prompt_and_the_turns(fake_pool: FakePool) -> None:
     fake = fake_pool.fake("smollm2-135m").enqueue("Your order is 48213.")
     turns = [user("My order is 48213."), bot("Noted."), user("What is my order?")]
-    result = api.run("chat", pool=fake_pool, messages=turns, system="You are a shop assistant.")
-    assert result.output == {"text": "Your order is 48213.", "prompt_tokens": result.output["prompt_tokens"],
-                             "trimmed": 0, "checks": []}  # fmt: skip
+    result = api.run("chat", pool=fake_pool, messages=turns, system="You are a shop assistant.", remember=False)
+    assert result.output == {"text": "Your order is 48213.", "source": "model", "trimmed": 0, "checks": [],
+                             "prompt_tokens": result.output["prompt_tokens"]}  # fmt: skip
     [(kind, prompt)] = fake.history
     assert kind == "generate" and prompt == [{"role": "system", "content": "You are a shop assistant."}, *turns]
+
+
+def test_the_memory_carries_the_users_facts_in_the_system_prompt(fake_pool: FakePool) -> None:
+    fake = fake_pool.fake("smollm2-135m").enqueue("Sure.", "Fine.")
+    turns = [user("Hi. My name is Bram and I live in Ghent."), bot("Hello!"), user("Suggest a soup for tonight.")]
+    out = api.run("chat", pool=fake_pool, messages=turns, system="Be brief.").output
+    assert out["memory"] == "My name is Bram and I live in Ghent." and out["source"] == "model"
+    system = fake.history[-1][1][0]
+    assert system["role"] == "system" and system["content"].startswith("Be brief.\n\nWhat the user has told you")
+    assert "- My name is Bram and I live in Ghent.\n" in system["content"]
+    # An edited memory replaces what was gathered; the new message's facts are added to it.
+    edited = api.run("chat", pool=fake_pool, messages=[*turns, bot("Leek soup."), user("I am vegan.")],
+                     memory="- My name is Bram.").output  # fmt: skip
+    assert edited["memory"] == "My name is Bram.\nI am vegan."
+
+
+def test_a_question_about_what_the_user_said_is_quoted_from_the_memory(fake_pool: FakePool) -> None:
+    turns = [user("My order number is 48213."), bot("Noted."), user("The weather is odd."), bot("It is."),
+             user("My order number, remind me?")]  # fmt: skip
+    out = api.run("chat", pool=fake_pool, messages=turns).output
+    assert out["source"] == "memory" and out["text"] == "You told me: “My order number is 48213.”"
+    assert "smollm2-135m" not in fake_pool.fakes  # the model is not asked
+    off = api.run("chat", pool=fake_pool, messages=turns, remember=False).output
+    assert off["source"] == "model" and "memory" not in off
 
 
 def test_without_a_system_prompt_the_models_own_default_applies(fake_pool: FakePool) -> None:
@@ -144,11 +168,13 @@ def test_the_model_uses_a_fact_from_an_earlier_turn() -> None:
     # the number an earlier turn gave, it does, and without those turns it cannot.
     turns = [user("My order number is 48213."), bot("Thank you. I have noted your order number: 48213."),
              user("Please repeat my order number.")]  # fmt: skip
-    result = api.run("chat", messages=turns)
+    result = api.run("chat", messages=turns, remember=False)  # the model alone, not the memory's quote
     assert "48213" in result.output["text"], result.output
     assert result.model == "smollm2-135m" and result.timings["tokens"] > 0
     alone = api.run("chat", messages=turns[-1:])  # the fact is only in the earlier turn
-    assert "48213" not in alone.output["text"]
+    assert "48213" not in alone.output["text"] and alone.output["memory"] == ""  # a request is not a fact
+    remembered = api.run("chat", messages=turns).output  # by default the memory answers it
+    assert remembered["source"] == "memory" and "48213" in remembered["text"]
 
 
 @pytest.mark.model

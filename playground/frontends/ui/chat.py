@@ -52,6 +52,9 @@ def details(result: api.Result) -> str:
     lines = [f"Prompt: {output.get('prompt_tokens', '?')} tokens."]
     if output.get("note"):
         lines.append(f"Note: {output['note']}.")
+    for check in output.get("checks") or []:
+        flagged = output["text"][check["start"] : check["end"]]
+        lines.append(f"Check, {check['kind']}: {check['message']}" + (f" («{flagged}»)" if flagged else ""))
     for number, cite in enumerate(output.get("citations") or [], 1):
         page = f", page {cite['page']}" if cite.get("page") else ""
         lines.append(f"[{number}] {cite['doc']}{page}: {' '.join(cite['text'].split())[:300]}")
@@ -70,12 +73,17 @@ def chat_tab(spec: TaskSpec, policy: Policy) -> None:
                                 placeholder=example)  # fmt: skip
             collection = input_component(settings["collection"], policy)
             passages = input_component(settings["passages"], policy)
+        with gr.Row():
+            remember = gr.Checkbox(value=True, label=settings["remember"].label, info=settings["remember"].help,
+                                   scale=1)  # fmt: skip
+            memory = gr.Textbox(label="Memory: what the chat keeps of what you said (edit it; blank gathers it again)",
+                                lines=2, scale=3, max_length=settings["memory"].max_chars)  # fmt: skip
         advanced = advanced_controls(spec, policy)
 
-        def respond(message: Any, history: list[dict[str, Any]], *values: Any) -> Iterator[tuple[Any, Any]]:
+        def respond(message: Any, history: list[dict[str, Any]], *values: Any) -> Iterator[tuple[Any, Any, Any]]:
             try:
                 inputs = {"messages": conversation(message, history), "system": values[0], "collection": values[1],
-                          "passages": values[2]}  # fmt: skip
+                          "passages": values[2], "remember": values[3], "memory": values[4]}  # fmt: skip
                 inputs = {k: v for k, v in inputs.items() if v not in (None, "")}
                 arguments = advanced_arguments(values[-len(ADVANCED) :])
                 policy.check(inputs, arguments)
@@ -84,11 +92,11 @@ def chat_tab(spec: TaskSpec, policy: Policy) -> None:
                     for result in results:
                         answer = gr.ChatMessage(role="assistant", content=result.output["text"])
                         if not result.done:
-                            yield [answer], gr.skip()
+                            yield [answer], gr.skip(), gr.skip()
                             continue
                         note = gr.ChatMessage(role="assistant", content=details(result),
                                               metadata={"title": stats_line(result).replace("**", "")})  # fmt: skip
-                        yield [answer, note], result.to_dict()
+                        yield [answer, note], result.to_dict(), result.output.get("memory", gr.skip())
                 finally:
                     results.close()  # Stop ends the generation now and frees the model
             except PlaygroundError as exc:
@@ -99,8 +107,8 @@ def chat_tab(spec: TaskSpec, policy: Policy) -> None:
         seconds = policy.limits.request_seconds
         gr.ChatInterface(
             budgeted(respond, seconds) if seconds else respond,  # ChatInterface wraps it: the app cannot reach it
-            additional_inputs=[system, collection, passages, *advanced],
-            additional_outputs=[raw],
+            additional_inputs=[system, collection, passages, remember, memory, *advanced],
+            additional_outputs=[raw, memory],
             examples=[[row["messages"]] for row in spec.example_rows()],
             run_examples_on_click=False,
             api_visibility="private",  # the HTTP API and MCP get the `chat` endpoint below, which takes messages

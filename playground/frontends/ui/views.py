@@ -67,7 +67,8 @@ def _text_view(spec: TaskSpec) -> View:
 
 def _label_view(spec: TaskSpec) -> View:
     label = gr.Label(label="Prediction", num_top_classes=20)
-    return [label], lambda out, inputs: [out["scores"]]
+    # A generated label (method=generate) has no scores: the chart shows the label alone, with no percentage.
+    return [label], lambda out, inputs: [out.get("scores") or out["label"]]
 
 
 def _edits_view(spec: TaskSpec) -> View:
