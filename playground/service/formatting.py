@@ -63,7 +63,9 @@ def _format(display: str, output: dict[str, Any]) -> str:
             return f"{output['label']}  (generated: {output.get('answer', '')!r}, no probabilities)"
         scores = ", ".join(f"{k} {v:.2f}" for k, v in sorted(output["scores"].items(), key=lambda kv: -kv[1]))
         topics = f"\n{topics_line(output['topics'])}" if output.get("topics") else ""
-        return f"{output['label']}  ({scores}){topics}"
+        parts = "; ".join(f"{m['text']!r} {m['label']}" for m in output.get("mixed") or [])
+        mixed = f"\nmixed: {parts} (the ensemble alone: {output['ensemble_label']})" if parts else ""
+        return f"{output['label']}  ({scores}){topics}{mixed}"
     if display == "edits":
         lines = [output["corrected"]]
         lines += [

@@ -23,3 +23,12 @@ def test_a_generated_label_is_shown_as_generated_not_as_a_certainty() -> None:
     assert format_output("label", {"label": "positive", "scores": {"positive": 0.8, "negative": 0.2}}) == (
         "positive  (positive 0.80, negative 0.20)"
     )
+
+
+def test_a_mixed_review_lists_its_parts() -> None:
+    parts = [{"text": "tiny room", "label": "negative"}, {"text": "lovely breakfast", "label": "positive"}]
+    output = {"label": "neutral", "scores": {"neutral": 0.7, "negative": 0.3}, "ensemble_label": "negative",
+              "mixed": parts}  # fmt: skip
+    assert format_output("label", output).endswith(
+        "\nmixed: 'tiny room' negative; 'lovely breakfast' positive (the ensemble alone: negative)"
+    )
