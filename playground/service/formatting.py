@@ -64,7 +64,7 @@ def _format(display: str, output: dict[str, Any]) -> str:
         scores = ", ".join(f"{k} {v:.2f}" for k, v in sorted(output["scores"].items(), key=lambda kv: -kv[1]))
         topics = f"\n{topics_line(output['topics'])}" if output.get("topics") else ""
         parts = "; ".join(f"{m['text']!r} {m['label']}" for m in output.get("mixed") or [])
-        mixed = f"\nmixed: {parts} (the ensemble alone: {output['ensemble_label']})" if parts else ""
+        mixed = f"\nmixed: {parts} (so the probabilities are lowered)" if parts else ""
         return f"{output['label']}  ({scores}){topics}{mixed}"
     if display == "edits":
         lines = [output["corrected"]]

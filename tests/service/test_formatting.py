@@ -27,8 +27,7 @@ def test_a_generated_label_is_shown_as_generated_not_as_a_certainty() -> None:
 
 def test_a_mixed_review_lists_its_parts() -> None:
     parts = [{"text": "tiny room", "label": "negative"}, {"text": "lovely breakfast", "label": "positive"}]
-    output = {"label": "neutral", "scores": {"neutral": 0.7, "negative": 0.3}, "ensemble_label": "negative",
-              "mixed": parts}  # fmt: skip
+    output = {"label": "negative", "scores": {"neutral": 0.3, "negative": 0.7}, "mixed": parts}
     assert format_output("label", output).endswith(
-        "\nmixed: 'tiny room' negative; 'lovely breakfast' positive (the ensemble alone: negative)"
+        "\nmixed: 'tiny room' negative; 'lovely breakfast' positive (so the probabilities are lowered)"
     )

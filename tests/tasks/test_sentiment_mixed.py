@@ -1,4 +1,4 @@
-"""Mixed reviews: a text that praises one thing and criticises another is neutral, not 99% one way."""
+"""Mixed reviews: a text that praises one thing and criticises another is not 99% sure of its label."""
 
 from __future__ import annotations
 
@@ -31,15 +31,16 @@ def by_words(context: str, labels: Sequence[str]) -> list[float]:
     return [0.0 if want in label else -4.0 for label in labels]
 
 
-def test_a_review_with_a_praised_and_a_criticised_part_is_neutral(fake_pool: FakePool) -> None:
+def test_a_review_with_a_praised_and_a_criticised_part_is_less_sure(fake_pool: FakePool) -> None:
     for name in ("smollm2-135m", "gemma3-270m"):
         fake_pool.fake(name).scorer = by_words
     out = api.run("sentiment", pool=fake_pool, text=MIXED).output
-    assert out["label"] == "neutral" and out["ensemble_label"] == "negative"
+    before, after = out["ensemble_scores"], out["scores"]
+    assert out["label"] == "negative" == max(after, key=after.__getitem__)  # the ensemble's label stays
+    assert after["negative"] < before["negative"] and sum(after.values()) == pytest.approx(1)
     assert [(m["text"], m["label"]) for m in out["mixed"]] == [
         ("The room was tiny and the staff ignored us", "negative"), ("breakfast was lovely", "positive")
     ]  # fmt: skip
-    assert out["scores"]["neutral"] == max(out["scores"].values()) and sum(out["scores"].values()) == pytest.approx(1)
     one_way = api.run("sentiment", pool=fake_pool, text="The room was tiny, but the bed was tiny too.").output
     assert one_way["label"] == "negative" and "mixed" not in one_way  # both parts negative: not mixed
 
@@ -47,6 +48,6 @@ def test_a_review_with_a_praised_and_a_criticised_part_is_neutral(fake_pool: Fak
 @pytest.mark.model
 def test_the_newcomers_mixed_review_does_not_read_negative_99_percent() -> None:
     out = api.run("sentiment", text=MIXED).output
-    assert out["label"] == "neutral" and max(out["scores"].values()) < 0.99, out
+    assert "mixed" in out and max(out["scores"].values()) < 0.9, out
     clear = api.run("sentiment", text="The room was tiny, dirty and loud, and the staff ignored us.").output
     assert clear["label"] == "negative" and "mixed" not in clear
