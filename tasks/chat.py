@@ -87,15 +87,17 @@ def fit(ctx: TaskContext, messages: Sequence[ChatMessage]) -> tuple[list[ChatMes
     return head + turns, dropped, tokens
 
 
-def conversation(ctx: TaskContext, inputs: dict[str, Any], retrieved: list[dict[str, Any]]) -> list[ChatMessage]:
-    """The messages sent: the system prompt (the `system` input, or the first message) with passages, then turns."""
+def conversation(
+    ctx: TaskContext, inputs: dict[str, Any], retrieved: list[dict[str, Any]], memory: list[str]
+) -> list[ChatMessage]:
+    """The messages sent: the system prompt (the `system` input, or the first message) with the memory and the
+    passages, then the turns."""
     messages: list[ChatMessage] = [{"role": m["role"], "content": m["content"]} for m in inputs["messages"]]
     system = inputs["system"] or ""
     if messages[0]["role"] == "system":
         if system:
             raise InputError("give the system prompt once: as the input 'system' or as the first message")
         system = messages.pop(0)["content"]
-    memory = memory_of(messages, inputs["memory"]) if inputs["remember"] else []
     content = ctx.render(TEMPLATE, system=system, retrieved=retrieved, memory=memory).strip()
     # With no system prompt and no passages, the model's own template supplies its default system prompt.
     head: list[ChatMessage] = [{"role": "system", "content": content}] if content else []
@@ -129,7 +131,9 @@ def run(ctx: TaskContext, inputs: dict[str, Any]) -> Iterator[dict[str, Any]]:
     if inputs["collection"]:
         question = inputs["messages"][-1]["content"]
         hits = search(default_store(), inputs["collection"], question, ctx.embedder, inputs["passages"])
-    messages, dropped, tokens = fit(ctx, conversation(ctx, inputs, [{"doc": h.doc, "text": h.text} for h in hits]))
+    messages, dropped, tokens = fit(
+        ctx, conversation(ctx, inputs, [{"doc": h.doc, "text": h.text} for h in hits], memory)
+    )
     answer = ""
     for piece in ctx.llm.stream(messages, ctx.params):
         answer += piece

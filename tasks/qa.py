@@ -47,15 +47,6 @@ _FUNCTION_WORDS += "have had can could would will may also very just know don t"
 _STOP = frozenset(STOPWORDS_EN) | frozenset(_FUNCTION_WORDS.split(" "))
 
 
-def support(answer: str, hits: Sequence[Hit]) -> float:
-    """The share of the answer's content words (not stop words) that occur in the passages; 0 for no words."""
-    content = [w for w in words(answer) if w not in _STOP]
-    if not content:
-        return 0.0
-    present = set().union(*(words(h.text) for h in hits)) if hits else set()
-    return sum(w in present for w in content) / len(content)
-
-
 def sentence_support(answer: str, question: str, hits: Sequence[Hit]) -> tuple[float, int]:
     """How well one passage sentence (with its neighbours) holds the answer, and the passage it is in.
 
