@@ -227,34 +227,40 @@ def test_a_missing_documents_folder_is_a_clear_error(fake_pool: FakePool, tmp_pa
 
 
 def test_bundled_document_sets_point_at_passages_that_exist() -> None:
-    chunks = {}
-    for path in (BUNDLED / "documents").iterdir():
-        for document in read_documents(path):
-            chunks[document.name] = [c.text for c in chunk_document(document)]
-    for task, field in (("search", "relevant"), ("qa", "evidence")):
-        rows = evaluation.read_eval_set(BUNDLED / f"{task}.jsonl")
-        assert {r["split"] for r in rows} == {"dev", "test"}
-        unanswerable = [r for r in rows if r.get("answerable") is False]
-        if task == "qa":  # questions the documents do not answer, on both splits: no answers, no evidence
-            assert {r["split"] for r in unanswerable} == {"dev", "test"}
-            assert len(unanswerable) < len(rows)
-            for row in unanswerable:
-                assert not row["answers"] and "evidence" not in row and row["about"] in chunks, row["id"]
-        else:
-            assert not unanswerable
-        for row in rows:
-            assert Path(row["documents"]) == (BUNDLED / "documents").resolve()
-            if row in unanswerable:
-                continue
-            for ref in row[field] if isinstance(row[field], list) else [row[field]]:
-                # the phrase lies inside one passage of its document, and in no other document
-                assert any(references.contains(c, ref["contains"]) for c in chunks[ref["doc"]]), row["id"]
-                others = [d for d in chunks if d != ref["doc"] and any(references.contains(c, ref["contains"])
-                                                                       for c in chunks[d])]  # fmt: skip
-                assert not others, row["id"]
+    for task, name, folder in (("search", "search", "documents"), ("qa", "qa", "documents"),
+                               ("qa", "qa-other", "documents-other")):  # fmt: skip
+        check_document_set(task, name, folder)
     pairs = evaluation.read_eval_set(BUNDLED / "duplicates.jsonl")
     assert {r["kind"] for r in pairs} == set(duplicates.KINDS)
     assert {r["split"] for r in pairs} == {"dev", "test"}
+
+
+def check_document_set(task: str, name: str, folder: str) -> None:
+    chunks = {}
+    for path in (BUNDLED / folder).iterdir():
+        for document in read_documents(path):
+            chunks[document.name] = [c.text for c in chunk_document(document)]
+    field = "relevant" if task == "search" else "evidence"
+    rows = evaluation.read_eval_set(BUNDLED / f"{name}.jsonl")
+    assert {r["split"] for r in rows} == {"dev", "test"}
+    unanswerable = [r for r in rows if r.get("answerable") is False]
+    if name == "qa":  # questions the documents do not answer, on both splits: no answers, no evidence
+        assert {r["split"] for r in unanswerable} == {"dev", "test"}
+        assert len(unanswerable) < len(rows)
+        for row in unanswerable:
+            assert not row["answers"] and "evidence" not in row and row["about"] in chunks, row["id"]
+    else:
+        assert not unanswerable
+    for row in rows:
+        assert Path(row["documents"]) == (BUNDLED / folder).resolve()
+        if row in unanswerable:
+            continue
+        for ref in row[field] if isinstance(row[field], list) else [row[field]]:
+            # the phrase lies inside one passage of its document, and in no other document
+            assert any(references.contains(c, ref["contains"]) for c in chunks[ref["doc"]]), row["id"]
+            others = [d for d in chunks if d != ref["doc"] and any(references.contains(c, ref["contains"])
+                                                                   for c in chunks[d])]  # fmt: skip
+            assert not others, row["id"]
 
 
 @pytest.mark.model

@@ -76,3 +76,14 @@ def test_a_rewrite_that_loses_the_message_is_flagged() -> None:
     assert all((c["start"], c["end"]) == (0, len(out["text"])) for c in out["checks"])
     kept = api.run("style_transfer", text="We must move the meeting to Thursday.", style="formal", seed=1).output
     assert "Thursday" in kept["text"] and kept["checks"] == []
+
+
+def test_qa_over_other_documents_answers_with_the_sentence_holding_the_fact_not_a_title() -> None:
+    add_files("other-docs", sorted((data_dir("assets") / "eval" / "documents-other").iterdir()))
+    start = api.run("qa", question="What time do the children need to be at school when the trip starts?",
+                    collection="other-docs").output  # fmt: skip
+    assert start["supported"] is True and "7.45 am" in start["answer"]
+    assert start["citations"][0]["doc"] == "school-trip-letter.txt"
+    parking = api.run("qa", question="How many parking spaces at the clinic are kept for disabled drivers?",
+                      collection="other-docs").output  # fmt: skip
+    assert "two of them reserved" in parking["answer"] and parking["citations"][0]["doc"] == "clinic-faq.html"
