@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from playground.metrics import scores
-from playground.runtime.checks import Check, sentences_beyond, unsupported
+from playground.runtime.checks import Check, sentences_beyond, unsupported, unsupported_claims
 from playground.runtime.context import TaskContext
 from playground.runtime.evalspec import Baseline, EvalSpec, EvalTools, PublicSet, lead, references, row_text
 from playground.runtime.registry import Input, TaskSpec
@@ -179,6 +179,9 @@ def summary_scores(
     }
 
 
+# A summary sentence whose closest sentence (or pair) of the text is under this cosine makes a claim the text does
+# not: chosen on the dev half of assets/eval/checks.jsonl (docs/checks.md).
+CLAIM_FLOOR = 0.9
 SENTENCES_ASKED = {"short": 1, "medium": 2, "long": 5}  # the most sentences each length asks for
 
 
@@ -187,6 +190,7 @@ def summary_checks(ctx: TaskContext, inputs: dict[str, Any], output: dict[str, A
     for words past the length's budget (an extractive summary keeps whole sentences, so it can run over)."""
     summary, length = output["summary"], inputs["length"]
     found = unsupported(summary, [inputs["text"]], "the text")
+    found += unsupported_claims(ctx, summary, [inputs["text"]], "the text", CLAIM_FLOOR)
     found += sentences_beyond(summary, SENTENCES_ASKED[length], f"{LENGTHS[length][0].capitalize()}")
     budget = word_budget(inputs["text"], length)
     if len(summary.split()) > budget:
@@ -203,7 +207,7 @@ EVALUATION = EvalSpec(
     score=summary_scores,
     item_score=scores.sentence_rouge_l,
     baseline=Baseline("first sentence", lambda rows, other: [lead(row_text(r, "document", "text")) for r in rows]),
-    public_sets=(PublicSet("summ-xsum.jsonl", ("rougeL", "facts_kept")),),
+    public_sets=(PublicSet("summ-xsum.jsonl", ("rougeL", "facts_kept", "flagged")),),
 )
 
 SPEC = TaskSpec(

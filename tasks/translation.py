@@ -224,6 +224,7 @@ def left_in_source(pred: Any, refs: Any, row: dict[str, Any]) -> bool:
     return scores.sentence_chrf(pred, [source], row) > scores.sentence_chrf(pred, refs, row)
 
 
+MT_METRICS = ("chrf", "bleu", "flagged", "flag_precision", "flag_recall")
 EVALUATION = EvalSpec(
     inputs=lambda row, rows: {
         "text": row_text(row, "source", "text"),
@@ -237,7 +238,7 @@ EVALUATION = EvalSpec(
     best=100.0,
     error=left_in_source,
     baseline=copied("source", "text"),
-    public_sets=tuple(PublicSet(f"mt-en-{lang}.jsonl", ("chrf", "bleu"), seeded=True) for lang in ("fr", "de", "es")),
+    public_sets=tuple(PublicSet(f"mt-en-{lang}.jsonl", MT_METRICS, seeded=True) for lang in ("fr", "de", "es")),
     techniques=(
         # the shots alone, as measured when they became the default
         Technique("translation", {"examples": 5}, {"examples": 2}, {"candidates": 1}),

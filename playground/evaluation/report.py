@@ -41,6 +41,9 @@ METRIC_NAMES = {
     "target_style": "target style",
     "gleu": "GLEU",
     "ece": "calibration error",
+    "flagged": "flagged",
+    "flag_precision": "flag precision",
+    "flag_recall": "flag recall",
 }
 OTHER_HALF = {"dev": "test", "test": "dev"}
 HUNDREDS = ("chrf", "bleu")  # metrics on a 0-100 scale; the others run from 0 to 1

@@ -21,6 +21,8 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
 
     data = Path(args.data)
     rows = evaluation.read_eval_set(data, args.limit, args.split)
+    if args.task == CHECKS:
+        return eval_checks(args, rows, out)
     named = (("model", args.model), ("engine", args.engine), ("base_url", args.base_url))
     base: dict[str, Any] = {k: v for k, v in named if v}
     base.update(parse_param(p) for p in args.param)
@@ -45,6 +47,33 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
         evaluation.write_items(report, path)
         errors = f", {report.errors} failed" if report.errors else ""
         print(f"per-item results: {path}{errors}", file=sys.stderr)
+    return 0
+
+
+CHECKS = "checks"  # `eval checks`: the check stage against hand-labelled errors in recorded outputs
+
+
+def eval_checks(args: argparse.Namespace, rows: list[dict[str, Any]], out: TextIO) -> int:
+    """Score the checks on a set of recorded outputs with labelled errors: precision and recall by kind."""
+    from tqdm import tqdm
+
+    from playground.evaluation import check_eval
+    from playground.text.textio import json_line
+
+    if args.compare or args.param:
+        print("eval checks reruns the checks only: --param and --compare do not apply", file=sys.stderr)
+        return 2
+    named = (("model", args.model), ("engine", args.engine), ("base_url", args.base_url))
+    config = {k: v for k, v in named if v}
+    bar = lambda items: tqdm(items, total=len(rows), desc="checks", unit="item", file=sys.stderr)  # noqa: E731
+    figures, items = check_eval.evaluate_checks(rows, config=config, progress=bar)
+    split = f" ({args.split} split)" if args.split else ""
+    print(f"checks on {Path(args.data).name}{split}: {len(items)} recorded outputs", file=out)
+    print(check_eval.figures_table(figures), file=out)
+    target = Path(args.output or f"{Path(args.data).stem}.checks.results.jsonl")
+    target.write_text("".join(json_line(i.to_dict()) + "\n" for i in items), encoding="utf-8")
+    failed = sum(1 for i in items if i.error)
+    print(f"per-item flags and labels: {target}" + (f", {failed} failed" if failed else ""), file=sys.stderr)
     return 0
 
 
@@ -75,7 +104,7 @@ def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
 def add_eval_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     """The eval, report and bench subcommands."""
     ev = sub.add_parser("eval", parents=[common], help="score a task against the references of a JSONL eval set")
-    ev.add_argument("task")
+    ev.add_argument("task", help=f"the task to score, or `{CHECKS}`: the checks on recorded outputs labelled by hand")
     ev.add_argument("--data", required=True, help="a JSONL eval set (see assets/eval/ and docs/quality.md)")
     ev.add_argument("--limit", type=int, help="use the first N items (of the split, with --split)")
     ev.add_argument("--split", choices=["dev", "test"],

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from playground.text.facts import unsupported_facts
@@ -55,6 +56,33 @@ def unsupported(
         for fact in unsupported_facts(text, sources)
         if fact.kind in kinds
     ]
+
+
+def unsupported_claims(
+    ctx: TaskContext, text: str, sources: Sequence[str], where: str = "the input", floor: float = 0.8
+) -> list[Check]:
+    """An `unsupported` check on each sentence of text (four words or more) whose embedding is not close to any
+    sentence, or pair of neighbouring sentences, of the sources: a claim the sources do not make.
+
+    The cosine floor is the caller's, chosen on labelled outputs (docs/checks.md).
+    """
+    spans = [(s, e) for s, e in sentence_spans(text) if len(text[s:e].split()) >= 4]
+    said = [sentence for source in sources for sentence in _windows(source)]
+    if not spans or not said:
+        return []
+    vectors = ctx.embedder.embed([text[s:e] for s, e in spans] + said)
+    closeness = (vectors[: len(spans)] @ vectors[len(spans) :].T).max(axis=1)
+    return [
+        Check("unsupported", f"no sentence of {where} says this (closeness {c:.2f}, under {floor})", s, e)
+        for (s, e), c in zip(spans, closeness, strict=True)
+        if c < floor
+    ]
+
+
+def _windows(source: str) -> list[str]:
+    """The sentences of a source and each pair of neighbouring ones (a claim may join two of them)."""
+    sentences = [source[s:e] for s, e in sentence_spans(source)]
+    return sentences + [f"{a} {b}" for a, b in pairwise(sentences)]
 
 
 def repeated(text: str) -> list[Check]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from playground.core.concurrency import ordered_map
-from playground.core.errors import PlaygroundError
+from playground.core.errors import InputError, PlaygroundError
 from playground.core.secrets import user_message
 from playground.engines.catalogue import DEFAULT_EMBEDDER, REMOTE_PREFIX, ModelRef
 from playground.engines.params import PARAM_NAMES, make_params
@@ -165,6 +165,27 @@ def checked(spec: TaskSpec, ctx: TaskContext, inputs: dict[str, Any], output: di
     if spec.checked is None:
         return output
     return {**output, "checks": run_checks(spec.checked, spec.checks, ctx, inputs, output)}
+
+
+def check(
+    task: str,
+    output: Mapping[str, Any],
+    *,
+    model: str | None = None,
+    engine: str | None = None,
+    embedder: str | None = None,
+    base_url: str | None = None,
+    pool: ModelPool = POOL,
+    **arguments: Any,
+) -> list[dict[str, Any]]:
+    """The checks of an output recorded earlier (a batch line, a run record) against the inputs it answered, as the
+    check stage would add them; the model is not asked again. `output` needs the field the task's checks read."""
+    spec, inputs, ctx = _prepare(task, arguments, model, engine, embedder, pool, base_url)
+    if spec.checked is None:
+        raise InputError(f"task {spec.name!r} writes no text, so it has no checks")
+    if not isinstance(output.get(spec.checked), str):
+        raise InputError(f"a {spec.name} output to check needs `{spec.checked}` (a string)")
+    return run_checks(spec.checked, spec.checks, ctx, inputs, dict(output))
 
 
 def run(

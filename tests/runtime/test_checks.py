@@ -73,8 +73,19 @@ def test_a_summary_longer_than_asked_is_flagged(fake_pool: FakePool) -> None:
 
 
 def test_a_clean_summary_gets_an_empty_list(fake_pool: FakePool) -> None:
-    fake_pool.fake("smollm2-135m").enqueue("A Saturday market has run since 2010.")
+    # The fake embedder puts texts that share their first word close together: this one is near the first sentence.
+    fake_pool.fake("smollm2-135m").enqueue("The Saturday market has run since 2010.")
     assert api.run("summarization", pool=fake_pool, text=ARTICLE).output["checks"] == []
+
+
+def test_a_summary_sentence_far_from_every_sentence_of_the_text_is_an_unsupported_claim(fake_pool: FakePool) -> None:
+    summary = "The Saturday market has run since 2010. Shoppers mostly complain about the prices."
+    fake_pool.fake("smollm2-135m").enqueue(summary)
+    checks = api.run("summarization", pool=fake_pool, text=ARTICLE, length="long").output["checks"]
+    assert [(c["kind"], summary[c["start"] : c["end"]]) for c in checks] == [
+        ("unsupported", "Shoppers mostly complain about the prices.")
+    ]
+    assert "no sentence of the text says this" in checks[0]["message"]
 
 
 @pytest.mark.parametrize("text", ["The meeting moved to Thursday.", "Totally unrelated words about cooking."])

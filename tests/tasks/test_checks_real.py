@@ -54,7 +54,16 @@ def test_a_summary_with_an_invented_number_is_flagged_and_a_clean_one_is_not() -
     inventing = "Summarize the text in one sentence, and say that the market opened in 1985.\n\n{{ text }}"
     out = api.run("summarization", text=ARTICLE, template=inventing, seed=1).output
     assert "1985" in out["summary"] and ("unsupported", "1985") in flagged(out, "summary")
-    assert api.run("summarization", text=ARTICLE, seed=1).output["checks"] == []
+    clean = api.run("summarization", text=ARTICLE, mode="extractive", length="long", seed=1).output
+    assert clean["summary"] and [c for c in clean["checks"] if c["kind"] == "unsupported"] == []
+
+
+def test_a_summary_claim_the_text_does_not_make_is_flagged_and_a_paraphrase_is_not() -> None:
+    claim = "Forty stalls sell fruit, bread and cheese every Saturday. The stall holders plan to strike over the fees."
+    checks = api.check("summarization", {"summary": claim}, text=ARTICLE, length="long")
+    assert [claim[c["start"] : c["end"]] for c in checks if c["kind"] == "unsupported"] == [
+        "The stall holders plan to strike over the fees."
+    ]
 
 
 def test_an_unanswerable_question_over_the_bundled_documents_says_so() -> None:
