@@ -25,6 +25,7 @@ from playground.service import api
 
 Row = dict[str, Any]
 Span = tuple[int, int]
+NAME = "checks"  # what `eval` and the Evaluate tab call this evaluation, beside the task names
 
 
 @dataclass
@@ -132,3 +133,11 @@ def figures_table(figures: Mapping[str, Mapping[str, float]]) -> str:
         lines.append([kind, *(f"{row[c]:.4g}" if row[c] == row[c] else "-" for c in COLUMNS)])
     widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines)
+
+
+def mismatched(items: Sequence[CheckedItem]) -> list[CheckedItem]:
+    """The items whose flags and labelled errors differ (or that failed), failures first."""
+    wrong = [
+        i for i in items if i.error is not None or {k: v for k, v in i.flags.items() if k in i.labelled} != i.errors
+    ]
+    return sorted(wrong, key=lambda i: i.error is None)

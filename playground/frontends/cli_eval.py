@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from playground.engines.catalogue import LLM_ENGINES
 from playground.evaluation.bench import BENCHES
+from playground.evaluation.check_eval import NAME as CHECKS
 from playground.frontends.cli_models import BASE_URL_HELP
 from playground.text.textio import parse_param
 
@@ -48,9 +49,6 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
         errors = f", {report.errors} failed" if report.errors else ""
         print(f"per-item results: {path}{errors}", file=sys.stderr)
     return 0
-
-
-CHECKS = "checks"  # `eval checks`: the check stage against hand-labelled errors in recorded outputs
 
 
 def eval_checks(args: argparse.Namespace, rows: list[dict[str, Any]], out: TextIO) -> int:

@@ -253,6 +253,18 @@ def test_evaluate_tab_scores_a_bundled_set(client: Any) -> None:
 
 
 @pytest.mark.model
+def test_evaluate_tab_scores_the_checks_on_the_labelled_outputs(client: Any) -> None:
+    metrics, worst, result_file, note = client.predict(
+        "checks", "bundled: checks", None, 200, None, "auto", "", api_name="/evaluate"
+    )
+    values = {row[0]: row[1] for row in metrics["data"]}
+    assert values["untranslated: outputs"] == 72 and values["meaning: outputs"] == 40
+    assert 0.5 < values["unsupported: precision"] <= 1 and 0.5 < values["unsupported: recall"] <= 1
+    assert note.startswith("The checks on 142 recorded outputs") and 0 < len(worst["data"]) <= 10
+    assert len(Path(result_file).read_text(encoding="utf-8").splitlines()) == 142
+
+
+@pytest.mark.model
 def test_chat_endpoint_takes_the_whole_conversation(client: Any) -> None:
     messages = [{"role": "user", "content": "My order number is 48213."},
                 {"role": "assistant", "content": "Thank you. I have noted your order number."},

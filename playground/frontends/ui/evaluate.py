@@ -51,6 +51,7 @@ def run_note(report: Report, asked: int | None, limit: int | None) -> str:
 
 def evaluate_tab(policy: Policy) -> None:
     """The Evaluate tab."""
+    from playground.evaluation import check_eval
     from playground.evaluation import evaluate as evaluation
 
     sets = evaluation.eval_sets()
@@ -62,7 +63,8 @@ def evaluate_tab(policy: Policy) -> None:
         )
         with gr.Row():
             with gr.Column():
-                task_box = gr.Dropdown(list(evaluation.eval_tasks()), value="sentiment", label="Task")
+                tasks = [*evaluation.eval_tasks(), check_eval.NAME]  # checks: the check stage on labelled outputs
+                task_box = gr.Dropdown(tasks, value="sentiment", label="Task")
                 dataset = gr.Dropdown(list(sets), value="bundled: sentiment", label="Eval set")
                 upload = gr.File(label="…or upload a JSONL eval set", file_types=[".jsonl"], type="filepath")
                 limit = gr.Number(value=20, precision=0, minimum=1, label="Items (the first N)")
@@ -106,6 +108,8 @@ def evaluate_tab(policy: Policy) -> None:
                 policy.check(config, config)  # the settings may set task inputs for every item, or a model
                 for row in rows:
                     policy.check({k: v for k, v in row.items() if k != "id"}, {})
+                if task == check_eval.NAME:
+                    return checks_run(rows, config, asked, count)
                 report = evaluation.evaluate(
                     task, rows, config, progress=lambda r: progress.tqdm(r, desc=task, total=len(rows))
                 )
@@ -118,6 +122,21 @@ def evaluate_tab(policy: Policy) -> None:
                      for i in report.worst(10)]  # fmt: skip
             rows_out = [[str(i.id), i.score, pred, ref, i.error or ""] for i, pred, ref in shown]
             return [table, rows_out, str(target), run_note(report, asked, count)]
+
+        def checks_run(rows: list[dict[str, Any]], config: dict[str, Any], asked: int | None,
+                       count: int | None) -> list[Any]:  # fmt: skip
+            figures, items = check_eval.evaluate_checks(rows, config=config)
+            table = [
+                [f"{kind}: {name}", None if v != v else v] for kind, row in figures.items() for name, v in row.items()
+            ]
+            target = scratch_path("checks-eval.jsonl")
+            target.write_text("".join(json.dumps(i.to_dict(), ensure_ascii=False) + "\n" for i in items), "utf-8")
+            shown = [[str(i.id), None, json.dumps(i.to_dict()["flags"], ensure_ascii=False),
+                      json.dumps(i.to_dict()["errors"], ensure_ascii=False), i.error or ""]
+                     for i in check_eval.mismatched(items)[:10]]  # fmt: skip
+            note = f"The checks on {len(items)} recorded outputs; below, the outputs whose flags (prediction) and "
+            note += "labelled errors (reference) differ."
+            return [table, shown, str(target), note + (f" Asked for {asked}, ran {count}." if asked != count else "")]
 
         button.click(
             run,
