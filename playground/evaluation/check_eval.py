@@ -69,6 +69,8 @@ def check_item(row: Row, pool: ModelPool = POOL, config: Mapping[str, Any] | Non
     task = str(row.get("task", ""))
     item = CheckedItem(row.get("id"), task, "", tuple(row.get("labelled", ())))
     try:
+        if not task or not isinstance(row.get("output"), dict):
+            raise InputError(f"item {item.id}: a check item needs `task`, `inputs` and the recorded `output`")
         spec = get_task(task)
         output, inputs = row.get("output"), row.get("inputs")
         if not isinstance(output, dict) or not isinstance(inputs, dict) or spec.checked is None:

@@ -66,6 +66,8 @@ def test_a_labelled_error_that_is_not_in_the_output_fails_its_item_only() -> Non
     assert figures["untranslated"]["outputs"] == 1
     with pytest.raises(InputError, match="every item failed"):
         check_eval.evaluate_checks([wrong])
+    with pytest.raises(InputError, match="item q1: a check item needs `task`, `inputs` and the recorded `output`"):
+        check_eval.evaluate_checks([{"id": "q1", "question": "Where?", "collection": "docs"}])
     with pytest.raises(InputError, match="unknown check kind"):
         check_eval.evaluate_checks(ROWS, kinds=["made-up"])
 
