@@ -142,6 +142,12 @@ def test_classification_ensemble_on_the_embedded_models(text: str, label: str) -
     # Each label names topics of the library, so its sentences vote (the test_topics file has the wiring).
     assert set(out["voters"]["topics"]) == set(labels)
     assert out["topics"]["science and technology"] == ["science", "technology"]
+    # The final probabilities are the voters' product at the topic temperature, not at the weights' full sharpness.
+    from playground.runtime.scoring import weighted_vote
+    from playground.tasks.classification import TOPIC_TEMPERATURE, TOPIC_WEIGHTS
+
+    members = [(w / TOPIC_TEMPERATURE, [out["voters"][n][x] for x in labels]) for n, w in TOPIC_WEIGHTS.items()]
+    assert [out["scores"][x] for x in labels] == pytest.approx(weighted_vote(members), abs=1e-4)
 
 
 def test_the_technique_bench_compares_valid_options_of_each_task() -> None:
