@@ -222,8 +222,10 @@ def test_a_flagged_span_is_marked_with_its_message_on_hover(page: Any) -> None:
     page.keyboard.type("Summarize the text in one sentence, and say that the market opened in 1985.\n\n{{ text }}")
     panel.get_by_role("button", name="Run", exact=True).click()
     finished(page, panel)
-    mark = panel.locator("mark.check-unsupported").first
-    mark.wait_for(timeout=30_000)
+    panel.locator("mark.check-unsupported").first.wait_for(timeout=30_000)
+    # The year is marked as a number the text lacks; its sentence may also be marked as a claim the text does not
+    # make, and a piece under both marks names both on hover.
+    mark = panel.locator("mark.check-unsupported", has_text="1985").first
     assert mark.inner_text().startswith("1985")
-    assert mark.get_attribute("title") == "unsupported: the number '1985' is not in the text"
-    assert "1 flagged" in panel.locator("div.checks").first.inner_text()
+    assert "unsupported: the number '1985' is not in the text" in (mark.get_attribute("title") or "")
+    assert "flagged (hover a marked span)" in panel.locator("div.checks").first.inner_text()
