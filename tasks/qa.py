@@ -43,8 +43,8 @@ CLOSENESS_FLOOR = 0.75
 HEADING_WORDS = 12  # a line with no closing punctuation and fewer words is a heading, never an answer
 ABSTAINS = re.compile(r"\b(?:i don't know|i do not know|not (?:mentioned|stated|say|contain|provide)|no information)",
                       re.IGNORECASE)  # fmt: skip
-# Function words say nothing about support; "I don't know" is supported by nothing.
 LEAD_IN = re.compile(r"^(?:the\s+)?answer(?:\s+is)?\s*:\s*", re.IGNORECASE)  # "The answer is: 31 March"
+# Function words say nothing about support; "I don't know" is supported by nothing.
 _FUNCTION_WORDS = "i me my we our you your he she his her its them what which who whom when where how do does did has "
 _FUNCTION_WORDS += "have had can could would will may also very just know don t"
 _STOP = frozenset(STOPWORDS_EN) | frozenset(_FUNCTION_WORDS.split(" "))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from playground.core.errors import InputError, PlaygroundError
@@ -22,6 +23,7 @@ from playground.engines.pool import POOL, ModelPool
 from playground.runtime.checks import KINDS
 from playground.runtime.registry import get_task
 from playground.service import api
+from playground.text.textio import json_line
 
 Row = dict[str, Any]
 Span = tuple[int, int]
@@ -115,13 +117,13 @@ def evaluate_checks(
     pool: ModelPool = POOL,
 ) -> tuple[dict[str, dict[str, float]], list[CheckedItem]]:
     """The figures of each kind labelled in the rows (or of `kinds`), and the per-item flags and labels."""
+    unknown = [k for k in kinds or () if k not in KINDS]
+    if unknown:
+        raise InputError(f"unknown check kind {unknown[0]!r}; the kinds: {', '.join(KINDS)}")
     items = [check_item(row, pool, config) for row in progress(rows)]
     if all(i.error is not None for i in items):
         raise InputError(f"every item failed; the first error: {items[0].error}")
-    wanted = list(kinds or dict.fromkeys(k for i in items for k in i.labelled))
-    unknown = [k for k in wanted if k not in KINDS]
-    if unknown:
-        raise InputError(f"unknown check kind {unknown[0]!r}; the kinds: {', '.join(KINDS)}")
+    wanted = list(kinds or dict.fromkeys(k for i in items for k in i.labelled if k in KINDS))
     return {kind: kind_figures(items, kind) for kind in wanted}, items
 
 
@@ -135,6 +137,11 @@ def figures_table(figures: Mapping[str, Mapping[str, float]]) -> str:
         lines.append([kind, *(f"{row[c]:.4g}" if row[c] == row[c] else "-" for c in COLUMNS)])
     widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines)
+
+
+def write_items(items: Sequence[CheckedItem], path: Path) -> None:
+    """Write each item's flags and labelled errors as a JSONL line."""
+    path.write_text("".join(json_line(i.to_dict()) + "\n" for i in items), encoding="utf-8")
 
 
 def mismatched(items: Sequence[CheckedItem]) -> list[CheckedItem]:

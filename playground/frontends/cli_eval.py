@@ -56,7 +56,6 @@ def eval_checks(args: argparse.Namespace, rows: list[dict[str, Any]], out: TextI
     from tqdm import tqdm
 
     from playground.evaluation import check_eval
-    from playground.text.textio import json_line
 
     if args.compare or args.param:
         print("eval checks reruns the checks only: --param and --compare do not apply", file=sys.stderr)
@@ -69,7 +68,7 @@ def eval_checks(args: argparse.Namespace, rows: list[dict[str, Any]], out: TextI
     print(f"checks on {Path(args.data).name}{split}: {len(items)} recorded outputs", file=out)
     print(check_eval.figures_table(figures), file=out)
     target = Path(args.output or f"{Path(args.data).stem}.checks.results.jsonl")
-    target.write_text("".join(json_line(i.to_dict()) + "\n" for i in items), encoding="utf-8")
+    check_eval.write_items(items, target)
     failed = sum(1 for i in items if i.error)
     print(f"per-item flags and labels: {target}" + (f", {failed} failed" if failed else ""), file=sys.stderr)
     return 0

@@ -7,9 +7,10 @@ output, empty when nothing was flagged, so the Python API, the CLI, batch files,
 carry them. Every text-writing task also gets the checks that need no source (`repeated`).
 
 Kinds: `untranslated` (a translated sentence still in the source language), `unsupported` (a number or name the
-input or passages do not contain), `length` (a summary longer than asked), `meaning` (a rewrite whose meaning moved
-away from its input), `repeated` (a sentence written again, the loop of a small model), and `unchecked` (a check
-that failed to run, with an empty span: the answer is then not known to be sound).
+input or passages do not contain, or a sentence none of theirs is close to), `length` (a summary longer than
+asked), `meaning` (a rewrite whose meaning moved away from its input), `repeated` (a sentence written again, the
+loop of a small model), and `unchecked` (a check that failed to run, with an empty span: the answer is then not
+known to be sound).
 """
 
 from __future__ import annotations
@@ -58,9 +59,7 @@ def unsupported(
     ]
 
 
-def unsupported_claims(
-    ctx: TaskContext, text: str, sources: Sequence[str], where: str = "the input", floor: float = 0.8
-) -> list[Check]:
+def unsupported_claims(ctx: TaskContext, text: str, sources: Sequence[str], where: str, floor: float) -> list[Check]:
     """An `unsupported` check on each sentence of text (four words or more) whose embedding is not close to any
     sentence, or pair of neighbouring sentences, of the sources: a claim the sources do not make.
 

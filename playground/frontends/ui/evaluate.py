@@ -130,7 +130,7 @@ def evaluate_tab(policy: Policy) -> None:
                 [f"{kind}: {name}", None if v != v else v] for kind, row in figures.items() for name, v in row.items()
             ]
             target = scratch_path("checks-eval.jsonl")
-            target.write_text("".join(json.dumps(i.to_dict(), ensure_ascii=False) + "\n" for i in items), "utf-8")
+            check_eval.write_items(items, target)
             shown = [[str(i.id), None, json.dumps(i.to_dict()["flags"], ensure_ascii=False),
                       json.dumps(i.to_dict()["errors"], ensure_ascii=False), i.error or ""]
                      for i in check_eval.mismatched(items)[:10]]  # fmt: skip
