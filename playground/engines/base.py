@@ -26,6 +26,28 @@ CHAT_MARKUP = 8  # tokens a chat template adds around each message, when it cann
 Prompt = str | Sequence[ChatMessage]
 
 
+class PrefixedPrompt(str):
+    """A prompt whose beginning (`prefix`: shots, instructions) is shared by many calls of a task.
+
+    An engine that can keep a model's state evaluates the prefix as its own batch and may reuse that state for the
+    next prompt with the same prefix. Any string operation on it gives a plain str, with no prefix.
+    """
+
+    prefix: str
+
+    def __new__(cls, text: str, prefix: str) -> PrefixedPrompt:
+        if not text.startswith(prefix):
+            raise ValueError("a prompt's prefix must be its beginning")
+        prompt = super().__new__(cls, text)
+        prompt.prefix = prefix
+        return prompt
+
+
+def shared_prefix(prompt: Prompt) -> str:
+    """The beginning of the prompt that other calls share, or "" when it has none."""
+    return prompt.prefix if isinstance(prompt, PrefixedPrompt) else ""
+
+
 class Backend(ABC):
     """A loaded model. Subclasses implement `stream`; the rest is optional per engine."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -11,9 +12,18 @@ import numpy as np
 
 from playground.core.errors import ModelError
 from playground.core.logs import route_llama_cpp_logs
-from playground.engines.base import Backend, ChatMessage, Prompt, TokenPiece, trim_at_stops, trim_tokens_at_stops
+from playground.engines.base import (
+    Backend,
+    ChatMessage,
+    Prompt,
+    TokenPiece,
+    shared_prefix,
+    trim_at_stops,
+    trim_tokens_at_stops,
+)
 from playground.engines.catalogue import ModelRef
 from playground.engines.params import GenerationParams
+from playground.engines.prefixes import PrefixCache
 
 try:
     import llama_cpp
@@ -25,6 +35,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
 route_llama_cpp_logs()  # llama.cpp's own stderr lines go to logging, shown with -vv only
 
 N_CTX = 4096
+MIN_PREFIX = 16  # tokens: a shorter shared beginning is evaluated with the rest of its prompt
 
 
 def _log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -50,6 +61,64 @@ class LlamaCppBackend(Backend):
         self.supports_chat = "tokenizer.chat_template" in self.llm.metadata
         self._formatter: Any = None  # the chat template as llama-cpp-python renders it, made on first use
         self._lock = threading.Lock()
+        self.prefixes = PrefixCache()  # released with the model
+
+    def _begin(self, tokens: list[int], prompt: Prompt, special: bool) -> None:
+        """Clear the model's state, then put the prompt's shared prefix in it: restored from the prefix store, or
+        evaluated as a batch of its own (and kept). The rest of the prompt is left to evaluate.
+
+        Either way the tokens after the prefix meet the same state, byte for byte, whatever ran before: the same
+        input and seed give the same output with the store on, off, in a fresh process or after other tasks.
+        """
+        llm = self.llm
+        llm.reset()
+        cut = self._cut(tokens, shared_prefix(prompt), special)
+        if not cut:
+            return
+        head = tokens[:cut]
+        state = self.prefixes.get(head)
+        if state is not None and self._restore(head, state):
+            return
+        llm.eval(head)
+        if self.prefixes.max_bytes:
+            self.prefixes.put(head, self._saved())
+
+    def _cut(self, tokens: list[int], prefix: str, special: bool) -> int:
+        """How many of the prompt's tokens are its shared prefix's: where their tokens part (a tokenizer may join the
+        prefix's last characters with what follows), leaving at least one token; 0 when it would be short."""
+        if not prefix:
+            return 0
+        head = self.llm.tokenize(prefix.encode("utf-8"), add_bos=True, special=special)
+        cut = next(
+            (i for i, (a, b) in enumerate(zip(head, tokens, strict=False)) if a != b), min(len(head), len(tokens))
+        )
+        cut = min(cut, len(tokens) - 1)
+        return cut if cut >= MIN_PREFIX else 0
+
+    def _saved(self) -> bytes:
+        """The keys and values of the context's one sequence."""
+        ctx = self.llm.ctx
+        size = llama_cpp.llama_state_seq_get_size(ctx, 0)
+        buffer = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0)
+        return ctypes.string_at(buffer, written)
+
+    def _restore(self, head: list[int], state: bytes) -> bool:
+        """Put a kept prefix state back as the context's only content; False (and an empty context) if it fails."""
+        llm = self.llm
+        llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+        buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
+        if not llama_cpp.llama_state_seq_set_data(llm.ctx, buffer, len(state), 0):
+            llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+            return False
+        llm.input_ids[: len(head)] = head
+        llm.n_tokens = len(head)
+        return True
+
+    def _completion_tokens(self, text: str) -> list[int]:
+        """A plain prompt's tokens as llama-cpp-python's create_completion makes them from the text."""
+        bos = [self.llm.token_bos()] if self.llm._model.add_bos_token() and self.llm.token_bos() >= 0 else []
+        return bos + self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
 
     def _tokens(self, text: str, bos: bool) -> list[int]:
         return self.llm.tokenize(text.encode("utf-8"), add_bos=bos, special=False)
@@ -72,14 +141,17 @@ class LlamaCppBackend(Backend):
             "stream": True,
         }
         with self._lock:
-            # Reusing the cached prefix of the previous prompt changes the logits in the last bits, and with them
-            # sampled text: a fresh start makes the same seed and input give the same output, whatever ran before.
+            # Only a prompt's marked shared prefix is reused, and always evaluated on its own (see _begin): reusing
+            # whatever the previous prompt left would change the logits in the last bits, and with them sampled text.
             self.llm.reset()
             self._set_draft(params.draft_tokens)
             try:
                 pieces: Iterator[str]
                 if isinstance(prompt, str):
-                    chunks: Any = self.llm.create_completion(prompt, **sampling)
+                    tokens = self._completion_tokens(prompt)
+                    if not params.draft_tokens:  # drafting reads every position's logits, which a kept state lacks
+                        self._begin(tokens, prompt, special=True)
+                    chunks: Any = self.llm.create_completion(tokens, **sampling)
                     pieces = (c["choices"][0]["text"] for c in chunks)
                 else:
                     chunks = self.llm.create_chat_completion(list(prompt), **sampling)  # type: ignore[arg-type]
@@ -110,7 +182,7 @@ class LlamaCppBackend(Backend):
         tokens, template_stops = self._prompt_tokens(prompt)
         stops = [*params.stop, *template_stops]
         with self._lock:
-            self.llm.reset()
+            self._begin(tokens, prompt, special=False)
             self.llm.set_seed(params.seed if params.seed is not None else 0)
             pieces = self._token_pieces(tokens, params)
             yield from trim_tokens_at_stops(pieces, stops)
@@ -174,8 +246,8 @@ class LlamaCppBackend(Backend):
             raise ModelError("the scoring context is empty: give the continuation something to follow")
         results = []
         with self._lock:
-            self.llm.reset()
-            self.llm.eval(ctx_tokens)
+            self._begin(ctx_tokens, context, special=False)
+            self.llm.eval(ctx_tokens[self.llm.n_tokens :])
             after_context = self._last_logprobs()
             for cont in continuations:
                 tokens = self._tokens(cont, bos=False)

@@ -65,6 +65,11 @@ class ModelPool:
         with self._lock:
             return list(self._backends)
 
+    def backends(self) -> list[Backend]:
+        """Return the loaded backends."""
+        with self._lock:
+            return list(self._backends.values())
+
     def forget(self, keys: set[tuple[str, str, str]]) -> None:
         """Forget the backends with these keys (a server that went away, a test's stand-in)."""
         with self._lock:

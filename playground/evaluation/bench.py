@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from playground.core.errors import InputError
+from playground.evaluation.bench_latency import bench_latency
 from playground.evaluation.bench_quality import bench_techniques
 from playground.evaluation.bench_soak import bench_soak
 from playground.evaluation.bench_speed import SPEED_BENCHES
@@ -179,6 +180,7 @@ BENCHES: dict[str, Callable[[], str]] = {
     "embedding-cache": bench_embedding_cache,
     **SPEED_BENCHES,
     "techniques": bench_techniques,
+    "latency": bench_latency,
     "soak": bench_soak,
 }
 

@@ -14,8 +14,12 @@ import jinja2.sandbox
 
 from playground.core.errors import TemplateError
 from playground.core.resources import data_dir
+from playground.engines.base import PrefixedPrompt
 from playground.runtime.sandbox import BoundedSandbox, LimitError, render_bounded
 
+# `{{ prefix_end }}` in a template marks the end of the part every call of the task shares (instructions, shots): an
+# engine evaluates that part once and keeps its state. The marker is a control character, which inputs cannot hold.
+PREFIX_END = "\x1e"
 _folders: list[Path] = []  # folders of tasks loaded from outside the package, searched before prompts/
 
 
@@ -57,7 +61,7 @@ def variables(name: str) -> set[str]:
     """Return the names a template reads from its context."""
     env = _environment()
     source = template_path(name).read_text(encoding="utf-8")
-    return set(jinja2.meta.find_undeclared_variables(env.parse(source)))
+    return set(jinja2.meta.find_undeclared_variables(env.parse(source))) - {"prefix_end"}
 
 
 @functools.cache
@@ -102,7 +106,7 @@ def check_source(name: str, text: str, allowed: set[str]) -> None:
         _compiled(text)  # compiling also finds unknown filters and tests
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"the edited {name} has a syntax error on line {exc.lineno}: {exc.message}") from None
-    unknown = sorted(jinja2.meta.find_undeclared_variables(parsed) - allowed)
+    unknown = sorted(jinja2.meta.find_undeclared_variables(parsed) - allowed - {"prefix_end"})
     if unknown:
         line = next((n for n, row in enumerate(text.splitlines(), 1) if re.search(rf"\b{unknown[0]}\b", row)), 1)
         raise TemplateError(
@@ -129,9 +133,10 @@ def render(name: str, edited: str | None = None, /, **context: Any) -> str:
     if edited is None:
         template_path(name)
     try:
+        context = {"shots": shots(name), "prefix_end": PREFIX_END, **context}
         if edited is None:
-            return _environment().get_template(name).render(shots=shots(name), **context)
-        return render_bounded(_compiled(edited), {"shots": shots(name), **context})
+            return _prefixed(_environment().get_template(name).render(**context))
+        return _prefixed(render_bounded(_compiled(edited), context))
     except LimitError as exc:
         raise TemplateError(f"the edited {name} was stopped: {exc}") from None
     except jinja2.UndefinedError as exc:
@@ -142,3 +147,12 @@ def render(name: str, edited: str | None = None, /, **context: Any) -> str:
         if edited is None:
             raise  # a bug in a shipped template
         raise TemplateError(f"the edited {name} failed while rendering: {exc}") from None
+
+
+def _prefixed(text: str) -> str:
+    """The rendered text without its prefix marker, carrying the part before the marker as its shared prefix."""
+    end = text.find(PREFIX_END)
+    if end < 0:
+        return text
+    text = text.replace(PREFIX_END, "")
+    return PrefixedPrompt(text, text[:end])
