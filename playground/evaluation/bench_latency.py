@@ -84,13 +84,14 @@ def embedding_pass(backend: Any, texts: Sequence[str]) -> float:
 
 
 def answer_text(output: dict[str, Any]) -> str:
-    """The text of a task's answer: its main text, else the strings of its first list (ideas' titles and texts)."""
+    """The text of a task's answer: the strings of its first field when that is a list (ideas' titles and texts),
+    else its main text."""
     from playground.service.api import primary_text
 
-    text = primary_text(output)
-    if text:
-        return text
-    items = next((v for v in output.values() if isinstance(v, list)), [])
+    first = next(iter(output.values()), "")
+    if not isinstance(first, list):
+        return primary_text(output)
+    items = first
     return "\n".join(str(v) for item in items for v in (item.values() if isinstance(item, dict) else [item]))
 
 
@@ -98,6 +99,7 @@ def floor_seconds(result: Any, inputs: dict[str, Any]) -> tuple[float, str]:
     """The one-pass floor of a task's result, and what it is made of."""
     from playground.engines.catalogue import resolve
     from playground.engines.pool import POOL
+
     seconds, parts = 0.0, []
     embedded = any(m["calls"].get("embed") for m in result.timings["models"])
     if embedded or not result.prompts:
@@ -109,8 +111,10 @@ def floor_seconds(result: Any, inputs: dict[str, Any]) -> tuple[float, str]:
     if result.prompts:
         first = result.prompts[0]
         backend, _ = POOL.get(resolve(first["model"]))
+        # The answer as shown, and no more than the task generated: a cluster's name, not the texts listed with it.
         answer = answer_text(result.output)
-        tokens = backend.count_tokens(answer) if answer else 1
+        generated = sum(m["tokens"] for m in result.timings["models"] if m["name"] == first["model"])
+        tokens = min(backend.count_tokens(answer) if answer else 1, max(1, generated))
         seconds += greedy_pass(backend, first["prompt"], tokens)
         parts.append(f"{first['model']} prompt + {tokens} tokens")
     return seconds, " + ".join(parts)
