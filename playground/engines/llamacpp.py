@@ -233,9 +233,13 @@ class LlamaCppBackend(Backend):
             )
         return self._formatter(messages=list(messages))
 
-    def _last_logprobs(self) -> np.ndarray:
+    def _last_logits(self) -> np.ndarray:
+        """The logits after the last evaluated token, as a view of llama.cpp's buffer (valid until the next eval)."""
         logits = llama_cpp.llama_get_logits_ith(self.llm.ctx, -1)
-        return _log_softmax(np.ctypeslib.as_array(logits, shape=(self.llm.n_vocab(),)).astype(np.float64))
+        return np.ctypeslib.as_array(logits, shape=(self.llm.n_vocab(),))
+
+    def _last_logprobs(self) -> np.ndarray:
+        return _log_softmax(self._last_logits().astype(np.float64))
 
     def score(self, context: str, continuations: Sequence[str]) -> list[float]:
         # The shared context is evaluated once; each continuation then reuses its KV cache and is evaluated in one

@@ -58,8 +58,6 @@ def input_texts(inputs: dict[str, Any]) -> list[str]:
 
 def greedy_pass(backend: Any, prompt: Any, tokens: int) -> float:
     """Seconds of one plain greedy pass on llama.cpp: the prompt in one batch, then `tokens` tokens one at a time."""
-    import llama_cpp
-
     llm = backend.llm
     ids = backend._prompt_tokens(prompt)[0]
     with backend._lock:
@@ -69,8 +67,7 @@ def greedy_pass(backend: Any, prompt: Any, tokens: int) -> float:
         for _ in range(max(1, tokens)):
             if llm.n_tokens >= llm.n_ctx():
                 break
-            logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(llm.n_vocab(),))
-            llm.eval([int(np.argmax(logits))])
+            llm.eval([int(np.argmax(backend._last_logits()))])
         seconds = time.perf_counter() - start
         llm.reset()
     return seconds

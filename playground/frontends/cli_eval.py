@@ -24,8 +24,7 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     rows = evaluation.read_eval_set(data, args.limit, args.split)
     if args.task == CHECKS:
         return eval_checks(args, rows, out)
-    named = (("model", args.model), ("engine", args.engine), ("base_url", args.base_url))
-    base: dict[str, Any] = {k: v for k, v in named if v}
+    base = model_config(args)
     base.update(parse_param(p) for p in args.param)
     configs = [base]
     if args.compare:
@@ -51,6 +50,12 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def model_config(args: argparse.Namespace) -> dict[str, Any]:
+    """The model, engine and server given on the command line (those that were)."""
+    named = (("model", args.model), ("engine", args.engine), ("base_url", args.base_url))
+    return {k: v for k, v in named if v}
+
+
 def eval_checks(args: argparse.Namespace, rows: list[dict[str, Any]], out: TextIO) -> int:
     """Score the checks on a set of recorded outputs with labelled errors: precision and recall by kind."""
     from tqdm import tqdm
@@ -60,8 +65,7 @@ def eval_checks(args: argparse.Namespace, rows: list[dict[str, Any]], out: TextI
     if args.compare or args.param:
         print("eval checks reruns the checks only: --param and --compare do not apply", file=sys.stderr)
         return 2
-    named = (("model", args.model), ("engine", args.engine), ("base_url", args.base_url))
-    config = {k: v for k, v in named if v}
+    config = model_config(args)
     bar = lambda items: tqdm(items, total=len(rows), desc="checks", unit="item", file=sys.stderr)  # noqa: E731
     figures, items = check_eval.evaluate_checks(rows, config=config, progress=bar)
     split = f" ({args.split} split)" if args.split else ""

@@ -20,6 +20,7 @@ from playground.runtime.sandbox import BoundedSandbox, LimitError, render_bounde
 # `{{ prefix_end }}` in a template marks the end of the part every call of the task shares (instructions, shots): an
 # engine evaluates that part once and keeps its state. The marker is a control character, which inputs cannot hold.
 PREFIX_END = "\x1e"
+PREFIX_VARIABLE = "prefix_end"  # the template variable that renders as PREFIX_END, offered to every template
 _folders: list[Path] = []  # folders of tasks loaded from outside the package, searched before prompts/
 
 
@@ -61,7 +62,7 @@ def variables(name: str) -> set[str]:
     """Return the names a template reads from its context."""
     env = _environment()
     source = template_path(name).read_text(encoding="utf-8")
-    return set(jinja2.meta.find_undeclared_variables(env.parse(source))) - {"prefix_end"}
+    return set(jinja2.meta.find_undeclared_variables(env.parse(source))) - {PREFIX_VARIABLE}
 
 
 @functools.cache
@@ -106,7 +107,7 @@ def check_source(name: str, text: str, allowed: set[str]) -> None:
         _compiled(text)  # compiling also finds unknown filters and tests
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"the edited {name} has a syntax error on line {exc.lineno}: {exc.message}") from None
-    unknown = sorted(jinja2.meta.find_undeclared_variables(parsed) - allowed - {"prefix_end"})
+    unknown = sorted(jinja2.meta.find_undeclared_variables(parsed) - allowed - {PREFIX_VARIABLE})
     if unknown:
         line = next((n for n, row in enumerate(text.splitlines(), 1) if re.search(rf"\b{unknown[0]}\b", row)), 1)
         raise TemplateError(
@@ -133,7 +134,7 @@ def render(name: str, edited: str | None = None, /, **context: Any) -> str:
     if edited is None:
         template_path(name)
     try:
-        context = {"shots": shots(name), "prefix_end": PREFIX_END, **context}
+        context = {"shots": shots(name), PREFIX_VARIABLE: PREFIX_END, **context}
         if edited is None:
             return _prefixed(_environment().get_template(name).render(**context))
         return _prefixed(render_bounded(_compiled(edited), context))
