@@ -22,6 +22,7 @@ from playground.engines.base import (
     trim_tokens_at_stops,
 )
 from playground.engines.catalogue import ModelRef
+from playground.engines.cpu_features import avoid_amx
 from playground.engines.params import GenerationParams
 from playground.engines.prefixes import PrefixCache
 
@@ -33,6 +34,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
     raise ModelError("the llama.cpp engine needs llama-cpp-python: pip install llama-cpp-python") from exc
 
 route_llama_cpp_logs()  # llama.cpp's own stderr lines go to logging, shown with -vv only
+avoid_amx()  # a crash in llama.cpp's AMX kernels on the embedded models; see cpu_features
 
 N_CTX = 4096
 MIN_PREFIX = 16  # tokens: a shorter shared beginning is evaluated with the rest of its prompt

@@ -51,7 +51,7 @@ def llama_cpp_server(
     """
     model = PRESETS[preset].locate()
     port = free_port()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", alias,
+    command = [sys.executable, "-m", "playground.testing.llama_server", "--model", str(model), "--model_alias", alias,
                "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--interrupt_requests", "false",
                "--n_threads", os.environ.get("NLP_PLAYGROUND_THREADS", "1")]  # fmt: skip
     command += ["--embedding", "true"] if embedding else ["--logits_all", "true"]
