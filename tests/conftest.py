@@ -23,6 +23,10 @@ os.environ.setdefault("HF_EVALUATE_OFFLINE", "1")
 # Document collections made by tests live in a folder of their own, never in the user's data directory.
 os.environ.setdefault("NLP_PLAYGROUND_DATA", tempfile.mkdtemp(prefix="nlp-playground-test-data-"))
 
+# A CLI run in a test loads its models here, never in an app the user happens to be running (tests of the warm path
+# name the app they launch).
+os.environ["NLP_PLAYGROUND_URL"] = "off"
+
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 
 

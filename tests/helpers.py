@@ -29,7 +29,7 @@ EXPECTED_TASKS = {path.stem for path in (ROOT / "tasks").glob("*.py") if not pat
 
 _SCRIPT = shutil.which("nlp-playground")
 CLI = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "playground"]
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_EVALUATE_OFFLINE": "1"}
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_EVALUATE_OFFLINE": "1", "NLP_PLAYGROUND_URL": "off"}
 
 MCP_TIMEOUT = 30.0  # seconds for any one HTTP request or MCP message
 
@@ -42,9 +42,10 @@ class SharedApp:
     loaded_at_start: list[str]  # the models the shared pool held right after the launch
 
 
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """The installed console script in a subprocess, offline."""
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=ENV, cwd=cwd, timeout=300)
+def cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed console script in a subprocess, offline (env: variables to add)."""
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, env={**ENV, **(env or {})}, cwd=cwd,
+                          timeout=300)  # fmt: skip
 
 
 def free_port() -> int:

@@ -24,3 +24,11 @@ def cache_dir() -> Path:
     base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "nlp-playground"
     base.mkdir(parents=True, exist_ok=True)
     return base
+
+
+def data_home() -> Path:
+    """Where the user's data lives (collections, the running app's address): NLP_PLAYGROUND_DATA, else
+    $XDG_DATA_HOME/nlp-playground (~/.local/share/nlp-playground)."""
+    env = os.environ.get("NLP_PLAYGROUND_DATA")
+    base = Path(env) if env else Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return (base if env else base / "nlp-playground").expanduser()

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from playground.core.errors import InputError, ModelError
+from playground.core.resources import data_home
 from playground.documents.chunks import MAX_CHARS, OVERLAP, Chunk, chunk_document
 from playground.documents.readers import Document
 
@@ -32,13 +33,6 @@ PREFIX = "playground-"  # on a shared Qdrant server, the collections this projec
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 RRF_K = 60  # the usual constant of reciprocal rank fusion: later ranks still count, the top ones most
 EMBED_BATCH = 64
-
-
-def data_home() -> Path:
-    """Where collections live: NLP_PLAYGROUND_DATA, else $XDG_DATA_HOME/nlp-playground (~/.local/share/...)."""
-    env = os.environ.get("NLP_PLAYGROUND_DATA")
-    base = Path(env) if env else Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return (base if env else base / "nlp-playground").expanduser()
 
 
 def check_name(name: Any) -> str:

@@ -83,15 +83,16 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             raise InputError("--record keeps one run; leave out --compare")
         variants = [dict([parse_param(change)]) for change in args.compare]  # one variant per --compare
         return print_comparison(api.compare(spec.name, variants, **models, **arguments), variants, args.json, out)
+    results = _results(spec.name, arguments, models, args)
     if args.json:
-        result = api.run(spec.name, **models, **arguments)
+        result = _last(results)
         print(result.to_json(), file=out)
         return keep_record(result, args.record)
     shown = ""  # streamed text already printed
     # Stream to a terminal only: a task may replace its first draft (a reranked candidate), and a file or a pipe
     # should hold the final text alone.
     live = spec.display == "text" and out.isatty()
-    for result in api.stream(spec.name, **models, **arguments):
+    for result in results:
         if live and not result.done:
             text = format_output(spec.display, result.output)
             if text.startswith(shown):
@@ -106,6 +107,28 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     scorer = f", scored by {result.scorer}" if result.scorer else ""
     print(f"[{summary(result)}{scorer}]", file=sys.stderr)
     return keep_record(result, args.record)
+
+
+def _results(task: str, arguments: dict[str, Any], models: dict[str, Any], args: argparse.Namespace
+             ) -> Iterator[api.Result]:  # fmt: skip
+    """The run's results: from the running app when there is one and the run can go there, else from here."""
+    from playground.frontends import warm
+
+    local = args.local or args.record or isinstance(arguments.get("template"), dict)
+    url = None if local or not warm.sendable(arguments, models) else warm.running_app()
+    if url is None:
+        return api.stream(task, **models, **arguments)
+    print(f"[sent to the app at {url}, whose models are loaded; --local runs it here]", file=sys.stderr)
+    return warm.remote_stream(url, task, arguments, models)
+
+
+def _last(results: Iterator[api.Result]) -> api.Result:
+    final = None
+    for final in results:  # noqa: B007 - the last one is the result
+        continue
+    if final is None:
+        raise PlaygroundError("the task gave no result")
+    return final
 
 
 def summary(result: api.Result) -> str:
@@ -269,6 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--template", action="append", default=[], metavar="[NAME=]FILE",
                      help="a Jinja file replacing the task's prompt template for this run")  # fmt: skip
     run.add_argument("--record", metavar="FILE", help="write the run record (for `nlp-playground rerun`) here")
+    run.add_argument(
+        "--local", action="store_true", help="load the models here even when an app is running (NLP_PLAYGROUND_URL)"
+    )
     run.set_defaults(func=cmd_run)
 
     again = sub.add_parser("rerun", parents=[common], help="replay a run record and say if the output is the same")

@@ -21,6 +21,7 @@ from playground.frontends.ui.helpers import about_tables
 from playground.frontends.ui.models_tab import models_tab
 from playground.frontends.ui.task_tab import task_tab
 from playground.frontends.ui.tools import parameter_schema
+from playground.frontends.warm import announced
 from playground.policy.limits import Policy
 from playground.runtime.registry import GROUPS, all_tasks
 from playground.service import api
@@ -77,8 +78,9 @@ class ToolBlocks(gr.Blocks):
         wait = not kwargs.get("prevent_thread_lock", False) and not getattr(sys, "ps1", sys.flags.interactive)
         result = super().launch(*args, **{**kwargs, "prevent_thread_lock": True})
         sessions.install(self.server_app, self)
-        if wait:
-            self.block_thread()
+        if wait:  # a process that serves (not a test or a notebook): the CLI sends its runs here while it lives
+            with announced(self.local_url or f"http://127.0.0.1:{self.server_port}/"):
+                self.block_thread()
         return result
 
 
