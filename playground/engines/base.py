@@ -64,6 +64,10 @@ class Backend(ABC):
         """Return the whole generated text."""
         return "".join(self.stream(prompt, params))
 
+    def generate_many(self, prompt: Prompt, params: GenerationParams, seeds: Sequence[int]) -> list[str]:
+        """Return one whole generation per seed (the same params otherwise); engines may decode them together."""
+        return [self.generate(prompt, params.merged(seed=seed)) for seed in seeds]
+
     def score(self, context: str, continuations: Sequence[str]) -> list[float]:
         """Return the summed log-probability of each continuation after the context."""
         raise ModelError(f"{self.ref.name} on {self.ref.engine} cannot score continuations")

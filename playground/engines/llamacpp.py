@@ -25,6 +25,7 @@ from playground.engines.catalogue import ModelRef
 from playground.engines.cpu_features import avoid_amx
 from playground.engines.params import GenerationParams
 from playground.engines.prefixes import PrefixCache
+from playground.engines.sequences import MAX_SEQUENCES, decode_sequences, parallel_contexts
 
 try:
     import llama_cpp
@@ -54,9 +55,10 @@ class LlamaCppBackend(Backend):
         path = ref.preset.locate() if ref.preset else ref.source
         threads = int(os.environ.get("NLP_PLAYGROUND_THREADS", 0)) or max(1, os.cpu_count() or 1)
         try:
-            self.llm = llama_cpp.Llama(
-                model_path=str(path), n_ctx=N_CTX, n_threads=threads, n_threads_batch=threads, verbose=False
-            )
+            with parallel_contexts():  # room for candidates decoded side by side (generate_many)
+                self.llm = llama_cpp.Llama(
+                    model_path=str(path), n_ctx=N_CTX, n_threads=threads, n_threads_batch=threads, verbose=False
+                )
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"llama.cpp cannot load {ref.name!r} from {path}: {exc}") from None
         self.context_length = self.llm.n_ctx()
@@ -161,6 +163,25 @@ class LlamaCppBackend(Backend):
                 yield from trim_at_stops((p for p in pieces if p), params.stop)
             finally:
                 self._set_draft(0)
+
+    def generate_many(self, prompt: Prompt, params: GenerationParams, seeds: Sequence[int]) -> list[str]:
+        """Sampled generations of a plain prompt, decoded side by side as parallel sequences (see sequences.py);
+        one after another where that does not apply (messages, greedy decoding, log-probabilities, drafting)."""
+        plain = isinstance(prompt, str) and not params.logprobs and not params.draft_tokens
+        if not plain or params.temperature <= 0 or params.num_beams > 1 or len(seeds) < 2:
+            return super().generate_many(prompt, params, seeds)
+        self.check_prompt(self.count_prompt(prompt), params)
+        texts: list[str] = []
+        with self._lock:
+            tokens = self._completion_tokens(str(prompt))
+            for start in range(0, len(seeds), MAX_SEQUENCES):
+                self._begin(tokens, prompt, special=True)
+                self.llm.eval(tokens[self.llm.n_tokens :])
+                try:
+                    texts += decode_sequences(self.llm, tokens, params, seeds[start : start + MAX_SEQUENCES])
+                finally:
+                    self.llm.reset()
+        return texts
 
     def _set_draft(self, tokens: int) -> None:
         """Turn llama-cpp-python's prompt-lookup drafting on (`tokens` drafted at a time) or off, for one call.

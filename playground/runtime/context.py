@@ -172,6 +172,21 @@ class MeteredBackend(Backend):
             use.tokens += made
             use.decoded += after_first
 
+    def generate_many(self, prompt: Prompt, params: GenerationParams, seeds: Sequence[int]) -> list[str]:
+        budget.check()
+        for _ in seeds:  # one record and call per generation, as when they ran one after another
+            self.meter.record(self.ref, "generate", prompt)
+            self.use.called("generate")
+        started = time.perf_counter()
+        texts: list[str] = []
+        try:
+            texts = self.inner.generate_many(prompt, params, seeds)
+            return texts
+        finally:
+            self.use.seconds += time.perf_counter() - started
+            made = sum(generated_counts(self.inner, [text])[0] for text in texts if text)
+            self.use.tokens += made
+
     def score(self, context: str, continuations: Sequence[str]) -> list[float]:
         budget.check()
         self.meter.record(self.ref, "score", context, continuations)

@@ -32,7 +32,7 @@ def sampled_lines(llm: Backend, prompt: Prompt, params: GenerationParams, count:
     """
     sampling = params.merged(temperature=max(params.temperature, temperature))
     seeds = [((params.seed or 0) + number) % 2**32 for number in range(1, count + 1)]
-    return [first_line(llm.generate(prompt, sampling.merged(seed=seed))) for seed in seeds]
+    return [first_line(text) for text in llm.generate_many(prompt, sampling, seeds)]
 
 
 def generate_runner(
