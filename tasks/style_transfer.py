@@ -22,6 +22,7 @@ from playground.metrics import scores
 from playground.runtime.checks import Check, meaning_moved
 from playground.runtime.context import TaskContext
 from playground.runtime.evalspec import EvalSpec, EvalTools, PublicSet, Technique, copied, references, row_text
+from playground.runtime.inputs import quality_input
 from playground.runtime.registry import Input, TaskSpec
 from playground.runtime.runners import first_line, sampled_lines
 from playground.runtime.scoring import calibrated_probs
@@ -38,7 +39,14 @@ CANDIDATES = 8  # chosen on the Yelp dev half against 4 and 6: the most rewrites
 # 4% of the human rewrites fall under it (a flipped sentiment moves the embedding far) and 5.5% of other rows'
 # rewrites pass it; on the 24 register rows, none and none.
 MEANING_FLOOR = 0.35
-HELP = "rewrites to rank: the first (greedy unless temperature is set) and sampled others; 1 keeps the first"
+HELP = "rewrites to rank: the first (greedy unless temperature is set) and sampled others; 1 keeps the first; " \
+    "empty: as many as the quality level says"  # fmt: skip
+QUALITIES = {"fast": {"candidates": 1}, "balanced": {"candidates": 4}, "best": {"candidates": CANDIDATES}}
+QUALITY = quality_input({
+    "fast": "the first rewrite alone (one pass)",
+    "balanced": "4 rewrites, decoded side by side and ranked",
+    "best": f"{CANDIDATES} rewrites ranked by the target style and closeness to the input",
+})  # fmt: skip
 
 
 def style_probability(ctx: TaskContext, style: str, text: str, source: str) -> float | None:
@@ -159,10 +167,10 @@ SPEC = TaskSpec(
     inputs=(
         Input("text", "text", "Text", max_chars=1_000),
         Input("style", "choice", "Target style", default="formal", required=False, choices=STYLES),
-        Input(
-            "candidates", "integer", "Candidates", default=CANDIDATES, required=False, minimum=1, maximum=8, help=HELP
-        ),
+        Input("candidates", "integer", "Candidates", default=None, required=False, minimum=1, maximum=8, help=HELP),
+        QUALITY,
     ),
+    qualities=QUALITIES,
     templates=(TEMPLATE,),
     run=rewrite,
     checked="text",

@@ -21,6 +21,7 @@ from playground.metrics import scores
 from playground.runtime.checks import Check
 from playground.runtime.context import TaskContext
 from playground.runtime.evalspec import EvalSpec, PublicSet, Technique, copied, references, row_text
+from playground.runtime.inputs import quality_input
 from playground.runtime.registry import Input, TaskSpec
 from playground.runtime.runners import first_line, sampled_lines
 from playground.text.sentences import sentence_spans, split_sentences
@@ -184,13 +185,16 @@ def reranked(
 ) -> list[dict[str, Any]]:
     """The usable candidates, best first, with their forward, channel and combined log-probabilities.
 
-    Empty when none is usable: the first translation then stands.
+    Empty when none is usable: the first translation then stands. When every candidate is the same text, that one
+    comes back unscored (the scores would choose nothing).
     """
     source = sentence.strip()
     longest = MAX_LENGTH_RATIO * len(source) + LENGTH_MARGIN
     usable = [o for o in dict.fromkeys(options) if o and len(o) <= longest and (o != source or may_stay(source))]
     if not usable:
         return []
+    if len(usable) == 1:  # the candidates agree: nothing to choose between, so nothing is scored
+        return [{"text": usable[0], "score": None, "note": "the only distinct candidate: not scored"}]
     forward = llm.score(prompt, [" " + option for option in usable])
     channel = [llm.score(back_prompt(option), [" " + source])[0] for option in usable]
     rows = [
@@ -287,14 +291,22 @@ SPEC = TaskSpec(
             "candidates",
             "integer",
             "Candidates",
-            default=CANDIDATES,
+            default=None,
             required=False,
             minimum=1,
             maximum=8,
             help="translations of each sentence to rerank by forward and back-translation likelihood; 1 keeps the "
-            "greedy one (fastest)",
+            "greedy one (fastest); empty: as many as the quality level says",
+        ),
+        quality_input(
+            {
+                "fast": "the greedy translation of each sentence (one pass)",
+                "balanced": "3 candidates a sentence, decoded side by side and reranked",
+                "best": f"{CANDIDATES} candidates a sentence, reranked by forward and back-translation likelihood",
+            }
         ),
     ),
+    qualities={"fast": {"candidates": 1}, "balanced": {"candidates": 3}, "best": {"candidates": CANDIDATES}},
     templates=("translation.j2",),
     template_extras=frozenset({"source_name", "target_name"}),
     run=translate,

@@ -25,7 +25,7 @@ from playground.engines.catalogue import ModelRef
 from playground.engines.cpu_features import avoid_amx
 from playground.engines.params import GenerationParams
 from playground.engines.prefixes import PrefixCache
-from playground.engines.sequences import MAX_SEQUENCES, decode_sequences, parallel_contexts
+from playground.engines.sequences import decode_sequences, parallel_contexts, side_by_side
 
 try:
     import llama_cpp
@@ -165,20 +165,31 @@ class LlamaCppBackend(Backend):
                 self._set_draft(0)
 
     def generate_many(self, prompt: Prompt, params: GenerationParams, seeds: Sequence[int]) -> list[str]:
-        """Sampled generations of a plain prompt, decoded side by side as parallel sequences (see sequences.py);
-        one after another where that does not apply (messages, greedy decoding, log-probabilities, drafting)."""
-        plain = isinstance(prompt, str) and not params.logprobs and not params.draft_tokens
-        if not plain or params.temperature <= 0 or params.num_beams > 1 or len(seeds) < 2:
+        """Sampled generations of a prompt, decoded side by side as parallel sequences (see sequences.py), at most
+        NLP_PLAYGROUND_SEQUENCES at a time (8; 1 decodes one after another, as where side by side does not apply:
+        greedy decoding, log-probabilities, drafting)."""
+        width = side_by_side()
+        if params.logprobs or params.draft_tokens or params.temperature <= 0 or params.num_beams > 1:
+            width = 1
+        if len(seeds) < 2 or width < 2:
             return super().generate_many(prompt, params, seeds)
         self.check_prompt(self.count_prompt(prompt), params)
+        if isinstance(prompt, str):
+            tokens = self._completion_tokens(prompt)
+        else:  # messages, through the GGUF's chat template, ending at its end-of-turn too
+            tokens, template_stops = self._prompt_tokens(prompt)
+            params = params.merged(stop=(*params.stop, *template_stops))
+        # Each sequence writes its own cells after the shared prompt's: as many as fit the cache at most.
+        width = min(width, (self.llm.n_ctx() - len(tokens)) // max(1, params.max_new_tokens))
+        if width < 2:
+            return super().generate_many(prompt, params, seeds)
         texts: list[str] = []
         with self._lock:
-            tokens = self._completion_tokens(str(prompt))
-            for start in range(0, len(seeds), MAX_SEQUENCES):
+            for start in range(0, len(seeds), width):
                 self._begin(tokens, prompt, special=True)
                 self.llm.eval(tokens[self.llm.n_tokens :])
                 try:
-                    texts += decode_sequences(self.llm, tokens, params, seeds[start : start + MAX_SEQUENCES])
+                    texts += decode_sequences(self.llm, tokens, params, seeds[start : start + width])
                 finally:
                     self.llm.reset()
         return texts

@@ -12,14 +12,26 @@ The same prompt, settings and seeds give the same texts: the batches depend on t
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from playground.core.errors import ModelError
 from playground.engines.params import GenerationParams
 
 MAX_SEQUENCES = 8  # the sequences a context can hold; more seeds are decoded in groups of this many
 _PATCH_LOCK = threading.Lock()
+
+
+def side_by_side() -> int:
+    """How many sequences to decode together: NLP_PLAYGROUND_SEQUENCES (1 to 8; 1 is one after another), else 8."""
+    value = os.environ.get("NLP_PLAYGROUND_SEQUENCES", "").strip()
+    if not value:
+        return MAX_SEQUENCES
+    if not value.isdigit() or not 1 <= int(value) <= MAX_SEQUENCES:
+        raise ModelError(f"NLP_PLAYGROUND_SEQUENCES must be a whole number from 1 to {MAX_SEQUENCES}, not {value!r}")
+    return int(value)
 
 
 @contextlib.contextmanager
@@ -91,7 +103,9 @@ def decode_sequences(llm: Any, prompt: list[int], params: GenerationParams, seed
                 batch.seq_id[index][0] = sequence
                 batch.logits[index] = True
             if llama_cpp.llama_decode(ctx, batch) != 0:
-                raise RuntimeError("llama_decode failed on a batch of parallel sequences")
+                raise ModelError(
+                    "llama.cpp could not decode the candidates side by side; set NLP_PLAYGROUND_SEQUENCES=1"
+                )
             nexts = {sequence: samplers[sequence].sample(llm._ctx, index) for index, sequence in enumerate(still)}
             active = still
     finally:

@@ -160,7 +160,15 @@ def bench_latency(items: int = 3, tasks: Sequence[str] = ()) -> str:
             f"| {row['floor']} |"
         )
     lines.append(stores())
+    lines.append(f"peak resident memory of this process, every task run: {peak_resident_mb():.0f} MB")
     return "\n".join(lines)
+
+
+def peak_resident_mb() -> float:
+    """The most resident memory this process has held so far (Linux's ru_maxrss is in kilobytes)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def stores() -> str:

@@ -225,7 +225,61 @@ class SequencePacker:
         return found
 
 
+def bench_sequences(repeats: int = 5) -> str:
+    """Parallel sequences on each embedded model: the cost of one decode step of n tokens (each with its logits)
+    against a step of one, and four sampled translations decoded side by side against one after another."""
+    import statistics
+
+    import numpy as np
+
+    from playground.engines.base import Backend
+    from playground.engines.catalogue import resolve
+    from playground.engines.params import make_params
+    from playground.engines.pool import POOL
+
+    lines = []
+    for name in ("gemma3-270m", "smollm2-135m"):
+        backend, _ = POOL.get(resolve(name))
+        llm = backend.llm  # type: ignore[attr-defined]
+        head = llm.tokenize(b"Translate into French. English: The weather is nice today and we go out. French:")
+        tail = llm.tokenize(b" Il fait beau aujourd'hui et nous sortons nous promener dans le parc", add_bos=False)
+        kept = llm.scores, llm._logits_all
+        llm.scores, llm._logits_all = np.empty((len(head) + 8, llm.n_vocab()), dtype=np.single), True
+        try:
+            steps = {}
+            for n in (1, 2, 4, 8):
+                times = []
+                for _ in range(repeats):
+                    llm.reset()
+                    llm.eval(head)
+                    start = time.perf_counter()
+                    llm.eval(tail[:n])
+                    times.append(time.perf_counter() - start)
+                steps[n] = statistics.median(times)
+        finally:
+            llm.scores, llm._logits_all = kept
+            llm.reset()
+        costs = ", ".join(f"{n} tokens x{t / steps[1]:.2f}" for n, t in steps.items())
+        lines.append(f"{name}: a decode step of {costs} a step of one ({steps[1] * 1000:.1f} ms)")
+    backend, _ = POOL.get(resolve("gemma3-270m"))
+    prompt = "Translate English to French.\nEnglish: The weather is nice today, so we walk to the harbour.\nFrench:"
+    params = make_params({"temperature": 0.5, "stop": ["\n"], "max_new_tokens": 64, "seed": 1})
+    seeds = [2, 3, 4, 5]
+    backend.generate_many(prompt, params, seeds)  # warm-up
+    start = time.perf_counter()
+    side = backend.generate_many(prompt, params, seeds)
+    together = time.perf_counter() - start
+    start = time.perf_counter()
+    alone = Backend.generate_many(backend, prompt, params, seeds)
+    apart = time.perf_counter() - start
+    same = sum(a == b for a, b in zip(side, alone, strict=True))
+    lines.append(f"gemma3-270m, 4 sampled translations: side by side {together:.2f} s, one after another "
+                 f"{apart:.2f} s, x{apart / together:.2f}; the same text for {same} of 4 seeds")  # fmt: skip
+    return "parallel sequences:\n  " + "\n  ".join(lines)
+
+
 SPEED_BENCHES: dict[str, Callable[[], str]] = {
+    "sequences": bench_sequences,
     "throughput": bench_throughput,
     "drafting": bench_drafting,
     "clustering": bench_clustering,

@@ -173,6 +173,8 @@ class MeteredBackend(Backend):
             use.decoded += after_first
 
     def generate_many(self, prompt: Prompt, params: GenerationParams, seeds: Sequence[int]) -> list[str]:
+        if len(seeds) == 1:  # one generation: streamed and counted as any other
+            return [self.generate(prompt, params.merged(seed=seeds[0]))]
         budget.check()
         for _ in seeds:  # one record and call per generation, as when they ran one after another
             self.meter.record(self.ref, "generate", prompt)

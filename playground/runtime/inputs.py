@@ -19,6 +19,9 @@ TEXT_KINDS = ("text", "texts", "messages")  # the kinds a task's main input (the
 COLLECTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
+QUALITY_LEVELS = ("fast", "balanced", "best")
+
+
 @dataclass(frozen=True)
 class Input:
     """One task input: its type, limits and, for choices, the allowed values."""
@@ -36,6 +39,7 @@ class Input:
     help: str = ""
     minimum: float = 0.0  # integer and number inputs: the allowed range
     maximum: float = 1.0
+    advanced: bool = False  # shown in the app's Advanced settings, not beside the text
 
     def validate(self, value: Any) -> Any:
         """Return the cleaned value or raise InputError naming this input."""
@@ -223,3 +227,10 @@ def _count(name: str, value: Any, maximum: int) -> int | str:
     if not 1 <= value <= maximum:
         raise InputError(f"{name} must be between 1 and {maximum}, got {value}")
     return value
+
+
+def quality_input(meanings: Mapping[str, str], default: str = "best") -> Input:
+    """The `quality` choice of a task with quality levels: what each level does, written beside it."""
+    help_text = "; ".join(f"{level}: {meanings[level]}" for level in QUALITY_LEVELS)
+    return Input("quality", "choice", "Quality", default=default, required=False, choices=QUALITY_LEVELS,
+                 help=help_text, advanced=True)  # fmt: skip

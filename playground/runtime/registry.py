@@ -22,7 +22,7 @@ from playground.engines.params import PARAM_NAMES
 from playground.runtime import templates
 from playground.runtime.checks import Checker
 from playground.runtime.evalspec import EvalSpec
-from playground.runtime.inputs import COLLECTION_NAME, TEXT_KINDS, Input, InputKind
+from playground.runtime.inputs import COLLECTION_NAME, QUALITY_LEVELS, TEXT_KINDS, Input, InputKind
 
 if TYPE_CHECKING:
     from playground.runtime.context import TaskContext
@@ -63,6 +63,9 @@ class TaskSpec:
     evaluation: EvalSpec | None = None  # how `eval`, `report` and `bench techniques` run it (None: no eval set)
     checked: str | None = None  # the output field holding the text it writes, which the check stage reads
     checks: tuple[Checker, ...] = ()  # the checks of that text beside the ones every written text gets
+    # The settings of each `quality` level (fast, balanced, best; its input is runtime.inputs.quality_input). A
+    # setting given explicitly wins over its level's.
+    qualities: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def example_rows(self) -> list[dict[str, Any]]:
         """The example inputs of the task's tab (assets/examples/FILE, one JSON object a line); none without a file."""
@@ -94,6 +97,9 @@ class TaskSpec:
                 cleaned[spec.name] = spec.default
                 continue
             cleaned[spec.name] = spec.validate(value)
+        for name, value in self.qualities.get(cleaned.get("quality", ""), {}).items():
+            if raw.get(name) is None:  # not set explicitly: the level's setting
+                cleaned[name] = value
         return cleaned
 
     def template_variables(self, name: str) -> set[str]:
@@ -171,6 +177,12 @@ def register(spec: TaskSpec) -> TaskSpec:
         raise TemplateError(f"the templates of task {spec.name!r} use none of its inputs")
     if spec.group not in GROUPS:
         raise ValueError(f"task {spec.name!r} is in group {spec.group!r}; the groups are {', '.join(GROUPS)}")
+    if spec.qualities:
+        if "quality" not in input_names or set(spec.qualities) != set(QUALITY_LEVELS):
+            raise ValueError(f"task {spec.name!r} has quality levels: it needs the quality input and every level")
+        unknown_settings = set().union(*spec.qualities.values()) - input_names
+        if unknown_settings:
+            raise ValueError(f"a quality level of task {spec.name!r} sets {sorted(unknown_settings)}, not its inputs")
     for i in spec.inputs:
         if i.kind in ("choice", "options") and not i.choices:
             raise ValueError(f"input {i.name!r} of task {spec.name!r} is a choice with no choices")

@@ -62,3 +62,49 @@ def test_the_meter_counts_each_generation(fake_pool: object) -> None:
     assert [t.strip() for t in texts] == ["un", "deux", "trois"]
     assert [p["call"] for p in meter.prompts] == ["generate"] * 3
     assert meter.use(inner.ref).calls == {"generate": 3} and meter.use(inner.ref).tokens > 0
+
+
+def test_the_width_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from playground.core.errors import ModelError
+    from playground.engines.sequences import side_by_side
+
+    monkeypatch.delenv("NLP_PLAYGROUND_SEQUENCES", raising=False)
+    assert side_by_side() == MAX_SEQUENCES
+    monkeypatch.setenv("NLP_PLAYGROUND_SEQUENCES", "1")
+    assert side_by_side() == 1
+    for bad in ("0", "9", "two", "-1"):
+        monkeypatch.setenv("NLP_PLAYGROUND_SEQUENCES", bad)
+        with pytest.raises(ModelError, match="NLP_PLAYGROUND_SEQUENCES"):
+            side_by_side()
+
+
+@pytest.mark.model
+def test_messages_are_decoded_side_by_side_through_the_chat_template() -> None:
+    from playground.engines.catalogue import resolve
+    from playground.engines.llamacpp import LlamaCppBackend
+
+    smollm = LlamaCppBackend(resolve("smollm2-135m"))
+    messages = [{"role": "user", "content": "Give one idea for a bakery promotion, in one sentence."}]
+    sampled = make_params({"temperature": 0.8, "seed": 1, "max_new_tokens": 40})
+    texts = smollm.generate_many(messages, sampled, [5, 6, 7])
+    assert texts == smollm.generate_many(messages, sampled, [5, 6, 7])
+    assert len(texts) == 3 and all(text.strip() for text in texts)
+    assert not any("<|im_end|>" in text or "<|im_start|>" in text for text in texts)  # ends at the end of its turn
+
+
+@pytest.mark.model
+def test_a_long_prompt_decodes_as_many_sequences_side_by_side_as_the_cache_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from playground.engines import llamacpp
+    from playground.engines.catalogue import resolve
+
+    monkeypatch.setattr(llamacpp, "N_CTX", 512)  # a small context, so that a prompt fills it quickly
+    smollm = llamacpp.LlamaCppBackend(resolve("smollm2-135m"))
+    long = "Notes: " + " ".join(f"item {i} is fine." for i in range(60)) + "\nSummary:"
+    room = smollm.context_length - smollm.count_prompt(long)
+    assert smollm.context_length == 512 and 40 < room < 200
+    for new in (room // 2, room - 10):  # two, then one sequence fits: groups of two, then one after another
+        sampled = make_params({"temperature": 0.8, "seed": 1, "max_new_tokens": new, "stop": ["\n"]})
+        texts = smollm.generate_many(long, sampled, [1, 2, 3])
+        assert len(texts) == 3 and texts == smollm.generate_many(long, sampled, [1, 2, 3])

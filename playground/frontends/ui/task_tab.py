@@ -120,8 +120,11 @@ def seed_box(visible: bool = True) -> gr.Textbox:
     return box
 
 
-def advanced_controls(spec: TaskSpec, policy: Policy) -> list[gr.components.Component]:
-    """The Advanced accordion: model, engine and decoding settings, in the order of ADVANCED.
+def advanced_controls(
+    spec: TaskSpec, policy: Policy, tucked: dict[str, gr.components.Component] | None = None
+) -> list[gr.components.Component]:
+    """The Advanced accordion: the task's advanced inputs (its quality level), then model, engine and decoding
+    settings in the order of ADVANCED; the inputs' components go into `tucked`, by name.
 
     Only the settings that change what the task does are shown (none for a task with no language model, no
     decoding settings where labels are scored); the others are hidden but keep their place in the endpoint.
@@ -129,7 +132,12 @@ def advanced_controls(spec: TaskSpec, policy: Policy) -> list[gr.components.Comp
     defaults = GenerationParams().merged(**spec.default_params)
     shown = set(applicable_settings(spec))
     max_tokens = policy.limits.max_new_tokens or MAX_NEW_TOKENS_CAP
-    with gr.Accordion("Advanced", open=False, visible=bool(shown)):
+    inputs = [item for item in spec.inputs if item.advanced]
+    with gr.Accordion("Advanced", open=False, visible=bool(shown or inputs)):
+        for item in inputs:
+            component = input_component(item, policy)
+            if tucked is not None:
+                tucked[item.name] = component
         with gr.Row(visible=bool(shown & {"model", "engine"})):
             # Typed values reach the handler, whose policy check answers with a message of its own.
             info = "the models this deployment allows" if policy.public else "a preset, or a hub id / local path"
@@ -223,7 +231,7 @@ def task_tab(spec: TaskSpec, policy: Policy) -> None:
         gr.Markdown(spec.description)
         with gr.Row():
             with gr.Column():
-                fields = [input_component(item, policy) for item in spec.inputs]
+                beside = {item.name: input_component(item, policy) for item in spec.inputs if not item.advanced}
                 extra: list[gr.components.Component] = []
                 if spec.main_input.kind == "texts":
                     extra.append(gr.File(label="…or upload a .txt (one per line) or .csv", file_types=[".txt", ".csv"],
@@ -231,7 +239,9 @@ def task_tab(spec: TaskSpec, policy: Policy) -> None:
                 with gr.Row():
                     run_button = gr.Button("Run", variant="primary")
                     stop_button = gr.Button("Stop", variant="stop")
-                advanced = advanced_controls(spec, policy)
+                tucked: dict[str, gr.components.Component] = {}
+                advanced = advanced_controls(spec, policy, tucked)
+                fields = [beside[item.name] if item.name in beside else tucked[item.name] for item in spec.inputs]
                 editor = template_editor(spec)
                 settings = [*advanced, *([editor] if editor is not None else [])]
             with gr.Column():
