@@ -55,10 +55,10 @@ def _values_for(spec: Input) -> st.SearchStrategy[Any]:
     return st.one_of(_plausible_for(spec), JSON_VALUES, st.lists(ANY_TEXT, max_size=6), EDGE_NUMBERS)
 
 
-def _check_cleaned(spec: Input, raw: Any, value: Any) -> None:
-    """The invariants of one validated input value."""
+def _check_cleaned(spec: Input, raw: Any, value: Any, level: dict[str, Any] | None = None) -> None:
+    """The invariants of one validated input value; level: the settings of the task's quality level, if any."""
     if raw is None or (isinstance(raw, str) and not raw.strip() and not spec.required):
-        assert value == spec.default
+        assert value == (level or {}).get(spec.name, spec.default)  # a level's setting stands in for a default
         return
     if spec.kind == "text":
         assert isinstance(value, str)
@@ -122,8 +122,9 @@ def test_task_validate_raises_only_input_error(spec: TaskSpec, data: st.DataObje
         assert isinstance(exc, InputError)
         return
     assert set(cleaned) == {i.name for i in spec.inputs}
+    level = dict(spec.qualities.get(cleaned.get("quality", ""), {}))
     for field in spec.inputs:
-        _check_cleaned(field, raw.get(field.name), cleaned[field.name])
+        _check_cleaned(field, raw.get(field.name), cleaned[field.name], level)
 
 
 @FAST
@@ -136,8 +137,9 @@ def test_task_validate_accepts_its_own_output(spec: TaskSpec, data: st.DataObjec
     except PlaygroundError:
         return
     assert set(cleaned) == {i.name for i in spec.inputs}
+    level = dict(spec.qualities.get(cleaned.get("quality", ""), {}))
     for field in spec.inputs:
-        _check_cleaned(field, raw[field.name], cleaned[field.name])
+        _check_cleaned(field, raw[field.name], cleaned[field.name], level)
 
     def lists(inputs: dict[str, Any]) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in inputs.items()}
