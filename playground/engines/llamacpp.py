@@ -180,7 +180,7 @@ class LlamaCppBackend(Backend):
             tokens, template_stops = self._prompt_tokens(prompt)
             params = params.merged(stop=(*params.stop, *template_stops))
         # Each sequence writes its own cells after the shared prompt's: as many as fit the cache at most.
-        width = min(width, (self.llm.n_ctx() - len(tokens)) // max(1, params.max_new_tokens))
+        width = min(width, (self.context_length - len(tokens)) // max(1, params.max_new_tokens))
         if width < 2:
             return super().generate_many(prompt, params, seeds)
         texts: list[str] = []

@@ -85,7 +85,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         return print_comparison(api.compare(spec.name, variants, **models, **arguments), variants, args.json, out)
     results = _results(spec.name, arguments, models, args)
     if args.json:
-        result = _last(results)
+        *_, result = results  # the final result
         print(result.to_json(), file=out)
         return keep_record(result, args.record)
     shown = ""  # streamed text already printed
@@ -120,15 +120,6 @@ def _results(task: str, arguments: dict[str, Any], models: dict[str, Any], args:
         return api.stream(task, **models, **arguments)
     print(f"[sent to the app at {url}, whose models are loaded; --local runs it here]", file=sys.stderr)
     return warm.remote_stream(url, task, arguments, models)
-
-
-def _last(results: Iterator[api.Result]) -> api.Result:
-    final = None
-    for final in results:  # noqa: B007 - the last one is the result
-        continue
-    if final is None:
-        raise PlaygroundError("the task gave no result")
-    return final
 
 
 def summary(result: api.Result) -> str:

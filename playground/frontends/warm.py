@@ -19,15 +19,15 @@ from typing import Any
 
 from playground.core.errors import InputError, PlaygroundError
 from playground.core.resources import data_home
+from playground.frontends.ui.helpers import ADVANCED
+from playground.frontends.ui.tools import TEMPLATE
 from playground.service import api
 
 ADDRESS_FILE = "app.json"
 URL_VARIABLE = "NLP_PLAYGROUND_URL"
 OFF = ("", "0", "off", "no", "false", "local")
 PROBE_SECONDS = 1.0  # an app that does not answer its config page within this is taken as gone
-# The endpoint's parameters besides the task's inputs (helpers.ADVANCED, and the template editor).
-SENDABLE = {"model", "engine", "max_new_tokens", "temperature", "top_p", "top_k", "repetition_penalty",
-            "num_beams", "seed", "logprobs", "stop", "template"}  # fmt: skip
+SENDABLE = {*ADVANCED, TEMPLATE}  # the endpoint's parameters besides the task's inputs
 
 
 def address_file() -> Path:

@@ -186,8 +186,7 @@ class MeteredBackend(Backend):
             return texts
         finally:
             self.use.seconds += time.perf_counter() - started
-            made = sum(generated_counts(self.inner, [text])[0] for text in texts if text)
-            self.use.tokens += made
+            self.use.tokens += sum(self.inner.count_generated([text]) for text in texts if text)
 
     def score(self, context: str, continuations: Sequence[str]) -> list[float]:
         budget.check()
